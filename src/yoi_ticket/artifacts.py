@@ -1,0 +1,108 @@
+"""The two structured artifacts: ``relations.json`` and ``orchestration-plan.jsonl``.
+
+Parsers return what they could read plus a list of ``(line, message)``
+problems; they never raise on bad content.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import ValidationError
+
+from yoi_ticket.models import PlanRecord, Relation
+
+RELATIONS_FILE = "relations.json"
+PLAN_FILE = "orchestration-plan.jsonl"
+MAX_JSON_DEPTH = 64
+
+Problems = list[tuple[int | None, str]]
+
+
+def parse_relations(text: str) -> tuple[list[Relation], Problems]:
+    """Parse ``relations.json``: ``{"version": 1, "relations": [...]}``."""
+    try:
+        data = _loads(text)
+    except ValueError as exc:
+        return [], [(getattr(exc, "lineno", None), f"invalid JSON: {_first_line(exc)}")]
+    if not isinstance(data, dict):
+        return [], [(1, "relations.json must be a JSON object")]
+    problems: Problems = []
+    if data.get("version") != 1:
+        problems.append((1, f"unsupported relations version {data.get('version')!r} (want 1)"))
+    entries = data.get("relations")
+    if not isinstance(entries, list):
+        problems.append((1, "'relations' must be a list"))
+        return [], problems
+    relations = []
+    target_lines = _key_lines(text, "target")
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            problems.append((None, f"relation #{index + 1} is not an object"))
+            continue
+        try:
+            line = target_lines[index] if index < len(target_lines) else None
+            relations.append(Relation.model_validate({**entry, "line": line}))
+        except ValidationError as exc:
+            problems.append((None, f"relation #{index + 1}: {_pydantic_message(exc)}"))
+    return relations, problems
+
+
+def parse_plan(text: str) -> tuple[list[PlanRecord], Problems]:
+    """Parse ``orchestration-plan.jsonl``: one JSON object per non-blank line."""
+    records = []
+    problems: Problems = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = _loads(line)
+        except ValueError as exc:
+            problems.append((number, f"invalid JSON: {_first_line(exc)}"))
+            continue
+        if not isinstance(data, dict):
+            problems.append((number, "plan record is not a JSON object"))
+            continue
+        try:
+            records.append(PlanRecord.model_validate({**data, "line": number}))
+        except ValidationError as exc:
+            problems.append((number, f"plan record: {_pydantic_message(exc)}"))
+    return records, problems
+
+
+def _key_lines(text: str, key: str) -> list[int]:
+    """1-based lines where ``"key":`` occurs, in order (entries are usually one key per line)."""
+    needle = f'"{key}"'
+    return [n for n, line in enumerate(text.split("\n"), start=1) if needle in line]
+
+
+def _loads(text: str) -> Any:
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+    if _depth(data) > MAX_JSON_DEPTH:
+        raise ValueError("JSON nested too deeply")
+    return data
+
+
+def _depth(value: Any, level: int = 0) -> int:
+    if level > MAX_JSON_DEPTH:
+        return level
+    if isinstance(value, dict):
+        return max((_depth(v, level + 1) for v in value.values()), default=level + 1)
+    if isinstance(value, list):
+        return max((_depth(v, level + 1) for v in value), default=level + 1)
+    return level
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc)
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _pydantic_message(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"])
+    return f"{where}: {error['msg']}" if where else str(error["msg"])

@@ -1,0 +1,1 @@
+"""``yoi ticket doctor``: rules, their registry, and the runner."""

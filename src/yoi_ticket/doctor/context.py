@@ -1,0 +1,97 @@
+"""What rules see: the workspace, its store, options, and a summary of every ticket."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from yoi_ticket.config import TicketConfig
+from yoi_ticket.models import Ticket
+from yoi_ticket.store import Store, StoreScan
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class DoctorOptions:
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    fail_on: str = "error"
+    no_local: bool = False
+    staged: bool = False
+    against: str | None = None
+    merge_commit: str | None = None
+    paths: tuple[str, ...] = ()  # workspace-relative paths to restrict the check to
+    fix: bool = False
+    dry_run: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RelationRef:
+    source: str  # owning ticket id
+    kind: str
+    target: str
+    path: str  # workspace-relative relations.json
+    line: int | None
+
+
+@dataclass(slots=True)
+class TicketSummary:
+    """The little that store-wide rules need to know about each ticket."""
+
+    id: str
+    path: str
+    layout: str
+    state: str | None
+    relations: tuple[RelationRef, ...] = ()
+
+
+@dataclass
+class StoreIndex:
+    scan: StoreScan
+    summaries: list[TicketSummary] = field(default_factory=list)
+
+    def add(self, ticket: Ticket) -> None:
+        relations = tuple(
+            RelationRef(
+                source=ticket.id,
+                kind=relation.kind or "",
+                target=relation.target or "",
+                path=ticket.file_path("artifacts/relations.json"),
+                line=relation.line,
+            )
+            for relation in ticket.relations
+            if relation.target
+        )
+        self.summaries.append(
+            TicketSummary(ticket.id, ticket.path, ticket.layout, ticket.state, relations)
+        )
+
+    def all_ids(self) -> set[str]:
+        return {location.id for location in self.scan.locations}
+
+
+@dataclass
+class DoctorContext:
+    workspace: Path
+    store: Store
+    options: DoctorOptions
+    index: StoreIndex
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def config(self) -> TicketConfig:
+        return self.store.config
+
+    @property
+    def layout(self) -> str:
+        return self.index.scan.layout
+
+    def memo(self, key: str, factory: Callable[[], T]) -> T:
+        """Compute a shared value once per run (e.g. the Pod names the overlay knows)."""
+        if key not in self.cache:
+            self.cache[key] = factory()
+        value: T = self.cache[key]
+        return value

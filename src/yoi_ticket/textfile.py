@@ -1,0 +1,62 @@
+"""Decoding ticket files: BOMs, CRLF, invalid UTF-8, NUL bytes and size limits.
+
+Every reader goes through :func:`decode` so that bad bytes become a problem
+string instead of an exception, and line numbers mean the same everywhere
+(lines are split on ``\\n`` only, like git and editors count them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_FILE_BYTES = 8 * 1024 * 1024  # larger ticket files are reported, not parsed
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """Text of a file plus what was wrong with its bytes (``None`` when nothing)."""
+
+    text: str
+    problem: str | None = None
+
+
+def decode(data: bytes) -> Decoded:
+    """Decode ``data`` as UTF-8, never raising; CRLF becomes LF, a BOM is dropped."""
+    if len(data) > MAX_FILE_BYTES:
+        return Decoded("", f"file is {len(data)} bytes, larger than the {MAX_FILE_BYTES} limit")
+    if data.startswith(UTF8_BOM):
+        data = data[len(UTF8_BOM) :]
+    problem = None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        text = data.decode("utf-8", errors="replace")
+        line = data.count(b"\n", 0, exc.start) + 1
+        problem = f"invalid UTF-8 at byte {exc.start} (line {line})"
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        problem = problem or f"NUL byte in text (line {line})"
+        text = text.replace("\x00", "\ufffd")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    return Decoded(text, problem)
+
+
+def read(path: Path) -> Decoded:
+    """Read and decode ``path``; an unreadable file becomes a problem, not an error."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        return Decoded("", f"cannot read: {exc.strerror or exc}")
+    return decode(data)
+
+
+def split_lines(text: str) -> list[str]:
+    """Split on ``\\n`` only (``str.splitlines`` also splits on form feeds and U+2028)."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
