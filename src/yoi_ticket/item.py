@@ -44,7 +44,9 @@ def parse_item(text: str) -> tuple[ItemFile, FrontmatterError | None]:
     if split is None:
         if text.startswith("---"):
             return _failed(text), FrontmatterError("frontmatter is not closed by a '---' line", 1)
-        return _failed(text), FrontmatterError("no YAML frontmatter (file must start with '---')", 1)
+        return _failed(text), FrontmatterError(
+            "no YAML frontmatter (file must start with '---')", 1
+        )
     fm_lines, closing_line = split
     try:
         data = yaml_loader.load("\n".join(fm_lines))
@@ -58,8 +60,8 @@ def parse_item(text: str) -> tuple[ItemFile, FrontmatterError | None]:
             f"frontmatter is a YAML {type(data).__name__}, not a mapping of fields", 2
         )
     field_lines: dict[str, int] = {}
-    for offset, line in enumerate(fm_lines):
-        match = _KEY_RE.match(line)
+    for offset, fm_line in enumerate(fm_lines):
+        match = _KEY_RE.match(fm_line)
         if match and match.group(1) not in field_lines:
             field_lines[match.group(1)] = offset + 2
     fields = {str(key): value for key, value in data.items()}
@@ -71,4 +73,3 @@ def parse_item(text: str) -> tuple[ItemFile, FrontmatterError | None]:
 
 def _failed(text: str) -> ItemFile:
     return ItemFile(body=text, body_line=1, frontmatter_ok=False)
-

@@ -6,7 +6,6 @@ model never fails to build from real data: parse problems are recorded on it.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field

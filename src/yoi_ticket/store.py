@@ -19,7 +19,7 @@ from yoi_ticket import artifacts, textfile
 from yoi_ticket.config import TicketConfig, load_config
 from yoi_ticket.errors import AmbiguousTicketError, TicketNotFoundError
 from yoi_ticket.item import parse_item
-from yoi_ticket.models import V1_BUCKETS, Layout, Problem, Ticket
+from yoi_ticket.models import V1_BUCKETS, Layout, PlanRecord, Problem, Relation, Ticket
 from yoi_ticket.thread import parse_thread
 
 ITEM = "item.md"
@@ -216,7 +216,9 @@ class Store:
         exact = [loc for loc in locations if loc.id == id_or_prefix]
         if exact:
             return exact[0]
-        matches = [loc for loc in locations if loc.id.startswith(id_or_prefix)] if id_or_prefix else []
+        matches = (
+            [loc for loc in locations if loc.id.startswith(id_or_prefix)] if id_or_prefix else []
+        )
         if len(matches) == 1:
             return matches[0]
         if not matches:
@@ -263,7 +265,7 @@ def build_ticket(
             problems.append(Problem(kind="unreadable", file=THREAD, message=decoded.problem))
         thread_text = decoded.text
         events = parse_thread(decoded.text)
-    relations = []
+    relations: list[Relation] = []
     relations_present = False
     decoded = read_artifact(artifacts.RELATIONS_FILE)
     if decoded is not None:
@@ -273,7 +275,7 @@ def build_ticket(
             problems.append(Problem(kind="unreadable", file=name, message=decoded.problem))
         relations, found = artifacts.parse_relations(decoded.text)
         problems.extend(Problem(kind="relations", file=name, line=ln, message=m) for ln, m in found)
-    plan = []
+    plan: list[PlanRecord] = []
     decoded = read_artifact(artifacts.PLAN_FILE)
     if decoded is not None:
         name = f"{ARTIFACTS}/{artifacts.PLAN_FILE}"

@@ -2,7 +2,7 @@
 
 Each event starts with a one-line header comment::
 
-    <!-- event: state_changed author: "yoi ticket" at: 2026-06-13T14:17:34Z from: ready to: queued -->
+    <!-- event: state_changed author: "yoi ticket" at: 2026-06-13T14:17:34Z from: ready -->
 
 Values are bare words or double-quoted strings with backslash escapes.
 Parsing never raises: a header that cannot be read becomes an :class:`Event`

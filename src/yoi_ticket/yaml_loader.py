@@ -38,14 +38,15 @@ def load(text: str) -> Any:
     if "*" in text and _has_alias(text):
         raise YamlProblem("YAML aliases are not allowed in ticket frontmatter", None)
     try:
-        return yaml.load(text, Loader=TicketYamlLoader)  # noqa: S506 - safe loader subclass
+        return yaml.load(text, Loader=TicketYamlLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or exc.context or "invalid YAML"
         raise YamlProblem(f"invalid YAML: {problem}", line) from None
     except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:
-        raise YamlProblem(f"invalid YAML: {str(exc).splitlines()[0] if str(exc) else exc}", None)
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise YamlProblem(f"invalid YAML: {message}", None) from None
 
 
 def _has_alias(text: str) -> bool:

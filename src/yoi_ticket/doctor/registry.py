@@ -17,9 +17,7 @@ _BY_CODE = {r.code: r for r in RULES}
 def get_rule(code: str) -> Rule:
     rule = _BY_CODE.get(code.strip().upper())
     if rule is None:
-        raise UsageError(
-            f"unknown rule code {code!r}", hint="run 'yoi ticket doctor --list-rules'"
-        )
+        raise UsageError(f"unknown rule code {code!r}", hint="run 'yoi ticket doctor --list-rules'")
     return rule
 
 

@@ -15,7 +15,9 @@ from yoi_ticket.store import Store, TicketLocation
 Progress = Callable[[int, int], None]
 
 
-def make_context(workspace: Path, options: DoctorOptions, store: Store | None = None) -> DoctorContext:
+def make_context(
+    workspace: Path, options: DoctorOptions, store: Store | None = None
+) -> DoctorContext:
     store = store if store is not None else Store(workspace)
     return DoctorContext(workspace, store, options, StoreIndex(store.scan()))
 

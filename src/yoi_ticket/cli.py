@@ -1,0 +1,411 @@
+"""The command line: ``yoi ticket ...``, ``yoi-ticket ...`` and ``python -m yoi_ticket``.
+
+This module only declares commands and options, prints results, and maps
+exceptions to exit codes (in :func:`_handle`, the one place that does).
+The work happens in typed core modules that never import typer.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from yoi_ticket.errors import EXIT_INTERNAL, EXIT_USAGE, YoiError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+app = typer.Typer(
+    name="yoi",
+    help="yoi: tools for agent-driven repositories.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+ticket_app = typer.Typer(
+    name="ticket",
+    help="Read, check and locally assign the .yoi/tickets store.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(ticket_app, name="ticket")
+
+_state: dict[str, Any] = {"workspace": None, "debug": False}
+
+WorkspaceOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--workspace",
+        "-C",
+        help="Workspace directory (default: $YOI_WORKSPACE, else search upwards for .yoi/).",
+        show_default=False,
+    ),
+]
+
+
+def _debug() -> bool:
+    return bool(_state["debug"]) or os.environ.get("YOI_DEBUG", "") not in ("", "0")
+
+
+def _handle(func: F) -> F:
+    """Run a command; turn expected failures into one line and an exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            code = func(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except YoiError as exc:
+            typer.echo(f"error: {exc.message}", err=True)
+            if exc.hint:
+                typer.echo(f"hint: {exc.hint}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            typer.echo("interrupted", err=True)
+            raise typer.Exit(130) from None
+        except BrokenPipeError:
+            raise typer.Exit(0) from None
+        except Exception as exc:
+            if _debug():
+                raise
+            typer.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
+            typer.echo("hint: rerun with --debug (or YOI_DEBUG=1) to see the traceback", err=True)
+            raise typer.Exit(EXIT_INTERNAL) from None
+        if code:
+            raise typer.Exit(int(code))
+        return None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _workspace(explicit: Path | None) -> Path:
+    from yoi_ticket.workspace import find_workspace
+
+    return find_workspace(explicit if explicit is not None else _state["workspace"])
+
+
+def _is_tty() -> bool:
+    return sys.stdout.isatty()
+
+
+def _color() -> bool:
+    return _is_tty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def _print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def _choice(value: str, allowed: tuple[str, ...], option: str) -> str:
+    if value not in allowed:
+        from yoi_ticket.errors import UsageError
+
+        raise UsageError(f"{option} must be one of {', '.join(allowed)}, not {value!r}")
+    return value
+
+
+def _split_codes(values: list[str] | None) -> tuple[str, ...]:
+    return tuple(
+        part.strip().upper() for value in values or [] for part in value.split(",") if part.strip()
+    )
+
+
+def _callback(
+    workspace: WorkspaceOption = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks of internal errors.")
+    ] = False,
+) -> None:
+    _state["workspace"] = workspace
+    _state["debug"] = debug
+
+
+ticket_app.callback()(_callback)
+
+
+# ---------------------------------------------------------------- list / show
+
+
+@ticket_app.command("list")
+@_handle
+def list_command(
+    state: Annotated[
+        list[str] | None, typer.Option("--state", help="Only tickets in this state (repeatable).")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    workspace: WorkspaceOption = None,
+) -> int:
+    """List tickets with id, state, title and local claim."""
+    from yoi_ticket.listing import JSON_VERSION, list_tickets, ticket_row
+    from yoi_ticket.store import Store
+
+    _choice(fmt, ("table", "json"), "--format")
+    store = Store(_workspace(workspace))
+    tickets = list_tickets(store, tuple(state or ()))
+    rows = [ticket_row(ticket) for ticket in tickets]
+    if fmt == "json":
+        _print_json({"version": JSON_VERSION, "tickets": rows})
+        return 0
+    columns = ("id", "state", "title", "claim")
+    cells = [
+        [
+            row["id"],
+            row["state"] or "",
+            row["title"] or "",
+            _claim_cell(row["claim"]),
+        ]
+        for row in rows
+    ]
+    _print_table(columns, cells)
+    return 0
+
+
+def _claim_cell(claim: dict[str, Any] | None) -> str:
+    if not claim:
+        return ""
+    return f"{claim['pod_name']} ({claim['role']}, {claim['status']})"
+
+
+def _print_table(columns: tuple[str, ...], cells: list[list[str]]) -> None:
+    """A rich table on a terminal; tab-separated lines otherwise."""
+    if not _is_tty():
+        for row in cells:
+            typer.echo("\t".join(row))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*columns, box=None, header_style="bold")
+    for row in cells:
+        table.add_row(*row)
+    Console(no_color="NO_COLOR" in os.environ).print(table)
+
+
+@ticket_app.command("show")
+@_handle
+def show_command(
+    ticket_id: Annotated[str, typer.Argument(metavar="ID", help="Ticket id or unique prefix.")],
+    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    workspace: WorkspaceOption = None,
+) -> int:
+    """Show a ticket: frontmatter, thread events, artifacts and claim."""
+    from yoi_ticket.listing import JSON_VERSION, ticket_details
+    from yoi_ticket.store import Store
+
+    _choice(fmt, ("text", "json"), "--format")
+    store = Store(_workspace(workspace))
+    details = ticket_details(store, store.find(ticket_id))
+    if fmt == "json":
+        _print_json({"version": JSON_VERSION, "ticket": details})
+        return 0
+    typer.echo(_show_text(details))
+    return 0
+
+
+def _show_text(details: dict[str, Any]) -> str:
+    lines = [f"{details['id']}  {details['title'] or '(no title)'}"]
+    lines.append(f"  state: {details['state'] or '-'}   layout: {details['layout']}")
+    lines.append(f"  path: {details['path']}")
+    lines.append(f"  claim: {_claim_cell(details['claim']) or 'none'}")
+    lines.append("")
+    lines.append("Fields:")
+    for key, value in details["fields"].items():
+        lines.append(f"  {key}: {json.dumps(value, ensure_ascii=False, default=str)}")
+    lines.append("")
+    lines.append(f"Thread ({len(details['events'])} events):")
+    for event in details["events"]:
+        lines.append(
+            f"  {event['at'] or '?':<20}  {event['event'] or '?':<22} {event['author'] or '?'}"
+        )
+    if details["artifacts"]:
+        lines.append("")
+        lines.append("Artifacts:")
+        lines.extend(f"  {name}" for name in details["artifacts"])
+    if details["body"].strip():
+        lines.append("")
+        lines.append(details["body"].strip())
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- doctor
+
+
+@ticket_app.command("doctor")
+@_handle
+def doctor_command(
+    paths: Annotated[
+        list[str] | None, typer.Argument(metavar="[PATH]...", help="Only check these paths.")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="text, json, github or sarif.")] = "text",
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on", help="error, warning or never (default: error).", show_default=False
+        ),
+    ] = None,
+    select: Annotated[
+        list[str] | None,
+        typer.Option("--select", help="Only these codes or prefixes (YT3, YT301)."),
+    ] = None,
+    ignore: Annotated[
+        list[str] | None, typer.Option("--ignore", help="Skip these codes or prefixes.")
+    ] = None,
+    no_local: Annotated[
+        bool, typer.Option("--no-local", help="Skip overlay and runtime checks (as CI sees it).")
+    ] = False,
+    staged: Annotated[
+        bool, typer.Option("--staged", help="Check what is staged in the git index.")
+    ] = False,
+    against: Annotated[
+        str | None, typer.Option("--against", metavar="REF", help="Predict conflicts with REF.")
+    ] = None,
+    merge_commit: Annotated[
+        str | None,
+        typer.Option("--merge-commit", metavar="REV", help="Check a merge commit for lost events."),
+    ] = None,
+    fix: Annotated[bool, typer.Option("--fix", help="Apply the safe fixes.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="With --fix: list the fixes only.")
+    ] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
+    ] = None,
+    explain: Annotated[
+        str | None, typer.Option("--explain", metavar="CODE", help="Print a rule's documentation.")
+    ] = None,
+    list_rules: Annotated[bool, typer.Option("--list-rules", help="List all rules.")] = False,
+    workspace: WorkspaceOption = None,
+) -> int:
+    """Check tickets, local claims and merge state; exit 1 on findings."""
+    from yoi_ticket.config import FAIL_ON_VALUES
+    from yoi_ticket.render import FORMATS
+
+    _choice(fmt, FORMATS, "--format")
+    if explain is not None:
+        from yoi_ticket.doctor.registry import get_rule
+
+        typer.echo(get_rule(explain).explain(), nl=False)
+        return 0
+    if list_rules:
+        from yoi_ticket.doctor.registry import RULES
+
+        for rule in RULES:
+            typer.echo(f"{rule.code}  {rule.severity.value:<7}  {rule.scope:<6}  {rule.title}")
+        return 0
+    if dry_run and not fix:
+        from yoi_ticket.errors import UsageError
+
+        raise UsageError("--dry-run only makes sense with --fix")
+    from yoi_ticket.config import load_config
+    from yoi_ticket.doctor.api import run_doctor
+    from yoi_ticket.doctor.context import DoctorOptions
+    from yoi_ticket.doctor.diagnostics import fails
+    from yoi_ticket.render import render
+
+    root = _workspace(workspace)
+    defaults = load_config(root).doctor
+    chosen_fail_on = fail_on or defaults.fail_on or "error"
+    _choice(chosen_fail_on, FAIL_ON_VALUES, "--fail-on")
+    options = DoctorOptions(
+        select=_split_codes(select) or defaults.select,
+        ignore=_split_codes(ignore) or defaults.ignore,
+        fail_on=chosen_fail_on,
+        no_local=no_local,
+        staged=staged,
+        against=against,
+        merge_commit=merge_commit,
+        paths=tuple(_relative_paths(root, paths or [])),
+        fix=fix,
+        dry_run=dry_run,
+    )
+    show_progress = fmt == "text" and output is None and _is_tty() and sys.stderr.isatty()
+    with _ProgressBar(enabled=show_progress) as bar:
+        report = run_doctor(root, options, progress=bar.update)
+    text = render(fmt, report, color=_color() and fmt == "text" and output is None)
+    if output is not None:
+        from yoi_ticket.fsutil import write_text_atomic
+
+        write_text_atomic(output, text)
+    else:
+        typer.echo(text, nl=False)
+    for line in report.fixes:
+        typer.echo(line, err=True)
+    return 1 if fails(report.diagnostics, options.fail_on) else 0
+
+
+def _relative_paths(root: Path, paths: list[str]) -> list[str]:
+    relative = []
+    for path in paths:
+        absolute = Path(os.path.abspath(path))
+        try:
+            relative.append(absolute.relative_to(root).as_posix())
+        except ValueError:
+            from yoi_ticket.errors import UsageError
+
+            raise UsageError(f"{path}: not inside the workspace {root}") from None
+    return relative
+
+
+class _ProgressBar:
+    """A transient rich progress bar that appears only when a run takes a moment."""
+
+    DELAY = 0.4
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+        self.started = 0.0
+        self.progress: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> _ProgressBar:
+        import time
+
+        self.started = time.monotonic()
+        return self
+
+    def update(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self.progress is None:
+            import time
+
+            if time.monotonic() - self.started < self.DELAY or done >= total:
+                return
+            from rich.console import Console
+            from rich.progress import Progress
+
+            self.progress = Progress(transient=True, console=Console(stderr=True))
+            self.progress.start()
+            self.task = self.progress.add_task("Checking tickets", total=total)
+        if done % 50 == 0 or done == total:
+            self.progress.update(self.task, completed=done)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+# ---------------------------------------------------------------- entry points
+
+
+def main() -> None:
+    """Console script ``yoi``."""
+    app(prog_name="yoi")
+
+
+def ticket_main() -> None:
+    """Console script ``yoi-ticket`` and ``python -m yoi_ticket``."""
+    ticket_app(prog_name="yoi-ticket")
+
+
+__all__ = ["EXIT_USAGE", "app", "main", "ticket_app", "ticket_main"]

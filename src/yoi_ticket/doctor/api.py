@@ -1,0 +1,23 @@
+"""One call that runs doctor the way the CLI does: options in, report out."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from yoi_ticket.doctor.context import DoctorOptions
+from yoi_ticket.doctor.report import Report
+from yoi_ticket.doctor.runner import Progress, make_context, run
+
+
+def run_doctor(
+    workspace: Path, options: DoctorOptions, *, progress: Progress | None = None
+) -> Report:
+    """Check ``workspace`` with ``options`` and return the sorted diagnostics."""
+    ctx = make_context(workspace, options)
+    diagnostics = run(ctx, progress=progress)
+    return Report(
+        workspace=os.fspath(workspace),
+        diagnostics=diagnostics,
+        tickets_checked=len(ctx.index.summaries),
+    )

@@ -1,0 +1,31 @@
+"""``--format github``: GitHub Actions workflow commands (annotations)."""
+
+from __future__ import annotations
+
+from yoi_ticket.doctor.diagnostics import Diagnostic, Severity
+from yoi_ticket.doctor.report import Report
+
+_COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_diagnostic(diagnostic: Diagnostic) -> str:
+    properties = [f"file={_escape_property(diagnostic.path)}"]
+    if diagnostic.line is not None:
+        properties.append(f"line={diagnostic.line}")
+    properties.append(f"title={_escape_property(diagnostic.code)}")
+    message = diagnostic.message
+    if diagnostic.hint:
+        message += f"\nhint: {diagnostic.hint}"
+    return f"::{_COMMAND[diagnostic.severity]} {','.join(properties)}::{_escape_data(message)}"
+
+
+def render_github(report: Report) -> str:
+    return "".join(render_diagnostic(d) + "\n" for d in report.diagnostics)
