@@ -74,10 +74,17 @@ def unsafe_component_reason(name: str) -> str | None:
     for bad, label in (("/", "'/'"), ("\\", "'\\'"), ("\x00", "a NUL byte")):
         if bad in name:
             return f"it contains {label}"
-    if len(name) > MAX_NAME_LENGTH:
-        return f"it is longer than {MAX_NAME_LENGTH} characters"
     if any(ord(c) < 32 or ord(c) == 127 for c in name):
         return "it contains a control character"
+    if len(name) > MAX_NAME_LENGTH:
+        return f"it is too long (over {MAX_NAME_LENGTH} characters)"
+    try:
+        encoded = encode_for_filename(name)
+    except UnicodeEncodeError:
+        return "it is not valid UTF-8"
+    if len(encoded) > MAX_NAME_LENGTH:
+        # Measured percent-encoded, so that every accepted name fits in a file name.
+        return f"it is too long (over {MAX_NAME_LENGTH} characters once percent-encoded)"
     return None
 
 
