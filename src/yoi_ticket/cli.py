@@ -13,11 +13,14 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from yoi_ticket.errors import EXIT_INTERNAL, EXIT_USAGE, YoiError
+
+if TYPE_CHECKING:
+    from yoi_ticket.overlay import Overlay
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -142,17 +145,29 @@ def list_command(
     state: Annotated[
         list[str] | None, typer.Option("--state", help="Only tickets in this state (repeatable).")
     ] = None,
+    claimed: Annotated[
+        bool | None,
+        typer.Option(
+            "--claimed/--unclaimed", help="Only claimed (or unclaimed) tickets.", show_default=False
+        ),
+    ] = None,
+    pod: Annotated[
+        str | None, typer.Option("--pod", help="Only tickets claimed by this Pod.")
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
     workspace: WorkspaceOption = None,
 ) -> int:
     """List tickets with id, state, title and local claim."""
     from yoi_ticket.listing import JSON_VERSION, list_tickets, ticket_row
+    from yoi_ticket.overlay_views import claim_cells, keep_row
     from yoi_ticket.store import Store
 
     _choice(fmt, ("table", "json"), "--format")
     store = Store(_workspace(workspace))
     tickets = list_tickets(store, tuple(state or ()))
-    rows = [ticket_row(ticket) for ticket in tickets]
+    cells_by_id = claim_cells(_overlay(store.workspace))
+    rows = [ticket_row(ticket, cells_by_id.get(ticket.id)) for ticket in tickets]
+    rows = [row for row in rows if keep_row(row["claim"], claimed, pod)]
     if fmt == "json":
         _print_json({"version": JSON_VERSION, "tickets": rows})
         return 0
@@ -200,11 +215,15 @@ def show_command(
 ) -> int:
     """Show a ticket: frontmatter, thread events, artifacts and claim."""
     from yoi_ticket.listing import JSON_VERSION, ticket_details
+    from yoi_ticket.overlay_views import claim_cell_for
     from yoi_ticket.store import Store
 
     _choice(fmt, ("text", "json"), "--format")
     store = Store(_workspace(workspace))
-    details = ticket_details(store, store.find(ticket_id))
+    location = store.find(ticket_id)
+    details = ticket_details(
+        store, location, claim_cell_for(_overlay(store.workspace), location.id)
+    )
     if fmt == "json":
         _print_json({"version": JSON_VERSION, "ticket": details})
         return 0
@@ -393,6 +412,274 @@ class _ProgressBar:
     def __exit__(self, *exc: object) -> None:
         if self.progress is not None:
             self.progress.stop()
+
+
+# ---------------------------------------------------------------- local claims and sessions
+
+PodOption = Annotated[str, typer.Option("--pod", help="Pod name.", show_default=False)]
+RoleOption = Annotated[
+    str | None,
+    typer.Option("--role", help="Role (default: the Pod's session role).", show_default=False),
+]
+AllowMissingOption = Annotated[
+    bool, typer.Option("--allow-missing", help="Allow a ticket that is not in the store.")
+]
+TicketArgument = Annotated[str, typer.Argument(metavar="ID", help="Ticket id.")]
+
+
+def _overlay(root: Path) -> Overlay:
+    from yoi_ticket.overlay import Overlay
+
+    return Overlay.for_workspace(root)
+
+
+def _role(overlay: Overlay, pod: str, role: str | None) -> str:
+    from yoi_ticket.sessions import default_role
+
+    return role if role is not None else default_role(overlay, pod)
+
+
+@ticket_app.command("claims")
+@_handle
+def claims_command(
+    stale: Annotated[bool, typer.Option("--stale", help="Only claims whose Pod is stale.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    workspace: WorkspaceOption = None,
+) -> int:
+    """List local claims with ticket title/state and Pod status."""
+    from yoi_ticket.overlay_views import claims_document
+
+    _choice(fmt, ("table", "json"), "--format")
+    document = claims_document(_overlay(_workspace(workspace)), stale_only=stale)
+    if fmt == "json":
+        _print_json(document)
+        return 0
+    for error in document["errors"]:
+        typer.echo(f"warning: {error['message']}", err=True)
+    columns = ("ticket", "title", "state", "pod", "role", "status", "claimed at")
+    cells = [
+        [
+            row["ticket_id"],
+            row["ticket_title"] or ("(missing)" if row["ticket_state"] is None else ""),
+            row["ticket_state"] or "",
+            row["pod_name"],
+            row["role"],
+            row["status"] + (" (unreachable)" if row["reachable"] is False else ""),
+            row["claimed_at"],
+        ]
+        for row in document["claims"]
+    ]
+    _print_table(columns, cells)
+    return 0
+
+
+@ticket_app.command("claim")
+@_handle
+def claim_command(
+    ticket_id: TicketArgument,
+    pod: PodOption,
+    role: RoleOption = None,
+    allow_missing: AllowMissingOption = False,
+    workspace: WorkspaceOption = None,
+) -> int:
+    """Claim a ticket for a local Pod (exit 1 if another Pod holds it)."""
+    from yoi_ticket.claims import claim
+
+    overlay = _overlay(_workspace(workspace))
+    outcome = claim(overlay, ticket_id, pod, _role(overlay, pod, role), allow_missing=allow_missing)
+    held = outcome.claim
+    if outcome.changed:
+        typer.echo(f"claimed {held.ticket_id} for Pod {held.pod_name} (role {held.role})")
+    else:
+        typer.echo(f"Pod {held.pod_name} already holds {held.ticket_id} (role {held.role})")
+    return 0
+
+
+@ticket_app.command("release")
+@_handle
+def release_command(
+    ticket_id: TicketArgument,
+    pod: PodOption,
+    force: Annotated[bool, typer.Option("--force", help="Release another Pod's claim.")] = False,
+    workspace: WorkspaceOption = None,
+) -> int:
+    """Release a ticket claimed by a Pod."""
+    from yoi_ticket.claims import release
+
+    old = release(_overlay(_workspace(workspace)), ticket_id, pod, force=force)
+    typer.echo(f"released {old.ticket_id} (held by Pod {old.pod_name}, role {old.role})")
+    return 0
+
+
+@ticket_app.command("reclaim")
+@_handle
+def reclaim_command(
+    ticket_id: TicketArgument,
+    pod: PodOption,
+    role: RoleOption = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Take over a holder that is not stale.")
+    ] = False,
+    allow_missing: AllowMissingOption = False,
+    workspace: WorkspaceOption = None,
+) -> int:
+    """Take over a ticket whose holder is stale (any holder with --force)."""
+    from yoi_ticket.claims import reclaim
+
+    overlay = _overlay(_workspace(workspace))
+    outcome = reclaim(
+        overlay,
+        ticket_id,
+        pod,
+        _role(overlay, pod, role),
+        force=force,
+        allow_missing=allow_missing,
+    )
+    held, old = outcome.claim, outcome.replaced
+    if not outcome.changed:
+        typer.echo(f"Pod {held.pod_name} already holds {held.ticket_id} (role {held.role})")
+    elif old is None:
+        typer.echo(f"claimed {held.ticket_id} for Pod {held.pod_name} (role {held.role})")
+    else:
+        was = outcome.replaced_status.label if outcome.replaced_status else "unknown"
+        typer.echo(
+            f"reclaimed {held.ticket_id} for Pod {held.pod_name} (role {held.role})"
+            f" from Pod {old.pod_name} ({was})"
+        )
+    return 0
+
+
+@ticket_app.command("launch")
+@_handle
+def launch_command(
+    ticket_id: TicketArgument,
+    command: Annotated[
+        list[str], typer.Argument(metavar="-- COMMAND...", help="The Pod spawn command.")
+    ],
+    pod: PodOption,
+    role: Annotated[str, typer.Option("--role", help="Role.", show_default=False)],
+    allow_missing: AllowMissingOption = False,
+    workspace: WorkspaceOption = None,
+) -> int:
+    """Run COMMAND to start a Pod; claim the ticket only if it exits 0."""
+    from yoi_ticket.launch import run_launch
+
+    overlay = _overlay(_workspace(workspace))
+    return run_launch(overlay, ticket_id, pod, role, command, allow_missing=allow_missing)
+
+
+@ticket_app.command("sessions")
+@_handle
+def sessions_command(
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    workspace: WorkspaceOption = None,
+) -> int:
+    """List role sessions: each Pod's role and related tickets."""
+    from yoi_ticket.overlay_views import sessions_document
+
+    _choice(fmt, ("table", "json"), "--format")
+    document = sessions_document(_overlay(_workspace(workspace)))
+    if fmt == "json":
+        _print_json(document)
+        return 0
+    for error in document["errors"]:
+        typer.echo(f"warning: {error['message']}", err=True)
+    columns = ("pod", "role", "origin", "tickets", "updated at")
+    cells = [
+        [
+            session["pod_name"],
+            session["role"],
+            session["origin"],
+            ", ".join(ref["id"] for ref in session["related_tickets"]),
+            session["updated_at"],
+        ]
+        for session in document["sessions"]
+    ]
+    _print_table(columns, cells)
+    return 0
+
+
+session_app = typer.Typer(
+    name="session",
+    help="Record and link role sessions.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+ticket_app.add_typer(session_app, name="session")
+
+
+@session_app.command("record")
+@_handle
+def session_record_command(
+    pod: PodOption,
+    role: Annotated[str, typer.Option("--role", help="Role.", show_default=False)],
+    origin: Annotated[
+        str | None,
+        typer.Option(
+            "--origin", help="pre_ticket_intake, ticket_claim or role_launch.", show_default=False
+        ),
+    ] = None,
+    tickets: Annotated[
+        list[str] | None, typer.Option("--ticket", help="Related ticket (repeatable).")
+    ] = None,
+    session_id: Annotated[
+        str | None, typer.Option("--session-id", help="The Pod's session id.")
+    ] = None,
+    workspace: WorkspaceOption = None,
+) -> int:
+    """Record (or update) a Pod's role session, with or without tickets."""
+    from yoi_ticket.sessions import record_session
+
+    session = record_session(
+        _overlay(_workspace(workspace)),
+        pod,
+        role,
+        origin=origin,
+        tickets=tickets or [],
+        session_id=session_id,
+    )
+    related = ", ".join(ref.id for ref in session.related_tickets) or "none"
+    typer.echo(
+        f"recorded Pod {session.pod_name} (role {session.role}, origin {session.origin});"
+        f" tickets: {related}"
+    )
+    return 0
+
+
+@session_app.command("link")
+@_handle
+def session_link_command(
+    tickets: Annotated[list[str], typer.Argument(metavar="TICKET...", help="Ticket ids.")],
+    pod: PodOption,
+    workspace: WorkspaceOption = None,
+) -> int:
+    """Relate more tickets to a Pod's role session."""
+    from yoi_ticket.sessions import link_tickets
+
+    session = link_tickets(_overlay(_workspace(workspace)), pod, tickets)
+    related = ", ".join(ref.id for ref in session.related_tickets)
+    typer.echo(f"Pod {session.pod_name} relates to: {related}")
+    return 0
+
+
+@ticket_app.command("workspace")
+@_handle
+def workspace_command(
+    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    workspace: WorkspaceOption = None,
+) -> int:
+    """Show the canonical workspace path, its key, overlay and Pod names."""
+    from yoi_ticket.overlay_views import workspace_document, workspace_text
+
+    _choice(fmt, ("text", "json"), "--format")
+    document = workspace_document(_overlay(_workspace(workspace)))
+    if fmt == "json":
+        _print_json(document)
+    else:
+        typer.echo(workspace_text(document))
+    return 0
 
 
 # ---------------------------------------------------------------- entry points

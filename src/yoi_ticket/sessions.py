@@ -97,6 +97,17 @@ def get_session(overlay: Overlay, pod_name: str) -> RoleSession | None:
     return next((s for s in listing.sessions if s.pod_name == pod_name), None)
 
 
+def default_role(overlay: Overlay, pod_name: str) -> str:
+    """The role of ``pod_name``'s session, for commands whose ``--role`` was left out."""
+    session = get_session(overlay, validate_pod_name(pod_name))
+    if session is None:
+        raise UsageError(
+            f"Pod '{pod_name}' has no role session, so --role is needed",
+            hint=f"roles here: {', '.join(allowed_roles(overlay))}",
+        )
+    return session.role
+
+
 def record_session(
     overlay: Overlay,
     pod_name: str,
