@@ -682,6 +682,62 @@ def workspace_command(
     return 0
 
 
+# ---------------------------------------------------------------- merge driver
+
+merge_driver_app = typer.Typer(
+    name="merge-driver",
+    help="The git merge driver for ticket files (run by git; install/uninstall it here).",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+ticket_app.add_typer(merge_driver_app, name="merge-driver")
+
+
+@merge_driver_app.command("run")
+@_handle
+def merge_driver_run_command(
+    base: Annotated[Path, typer.Argument(help="Base version (git's %O).")],
+    ours: Annotated[Path, typer.Argument(help="Ours; gets the result (%A).")],
+    theirs: Annotated[Path, typer.Argument(help="Theirs (%B).")],
+    path: Annotated[str | None, typer.Argument(help="Path being merged (%P).")] = None,
+    marker_size: Annotated[
+        int, typer.Option("--marker-size", min=1, help="Conflict marker length (%L).")
+    ] = 7,
+) -> int:
+    """Merge a ticket file as git asks: exit 0 when clean, 1 when conflicts are left."""
+    from yoi_ticket.merge_driver import run_driver
+
+    return run_driver(base, ours, theirs, path, marker_size=marker_size)
+
+
+@merge_driver_app.command("install")
+@_handle
+def merge_driver_install_command(workspace: WorkspaceOption = None) -> int:
+    """Add the .gitattributes lines and this repository's merge.yoi-ticket git config."""
+    from yoi_ticket.merge_install import install
+
+    setup = install(_workspace(workspace))
+    for change in setup.changes or ("merge driver already installed; nothing to do",):
+        typer.echo(change)
+    typer.echo(f"driver: {setup.driver_command}")
+    typer.echo(f"commit {setup.attributes.name}; every clone runs 'install' once for its config")
+    return 0
+
+
+@merge_driver_app.command("uninstall")
+@_handle
+def merge_driver_uninstall_command(workspace: WorkspaceOption = None) -> int:
+    """Remove what install added; git merges ticket files line by line again."""
+    from yoi_ticket.merge_install import uninstall
+
+    setup = uninstall(_workspace(workspace))
+    for change in setup.changes or ("merge driver not installed; nothing to do",):
+        typer.echo(change)
+    return 0
+
+
 # ---------------------------------------------------------------- entry points
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from yoi_ticket.doctor.rule import Rule
-from yoi_ticket.doctor.rules import structure, thread_rules
+from yoi_ticket.doctor.rules import merge_config, structure, thread_rules
 from yoi_ticket.errors import UsageError
 
 RULES: tuple[Rule, ...] = (
     *structure.RULES,
     *thread_rules.RULES,
+    *merge_config.RULES,
 )
 
 _BY_CODE = {r.code: r for r in RULES}
