@@ -62,7 +62,7 @@ def parse_item(text: str) -> tuple[ItemFile, FrontmatterError | None]:
     field_lines: dict[str, int] = {}
     for offset, fm_line in enumerate(fm_lines):
         match = _KEY_RE.match(fm_line)
-        if match and match.group(1) not in field_lines:
+        if match:  # a repeated key: YAML keeps the last value, so point at the last line
             field_lines[match.group(1)] = offset + 2
     fields = {str(key): value for key, value in data.items()}
     body = "\n".join(text.split("\n")[closing_line:])

@@ -92,12 +92,15 @@ class Store:
             if entry.name.startswith("."):
                 continue
             if not _is_dir(entry):
-                scan.stray_files.append(f"{self.root_rel}/{entry.name}")
+                if _is_dead_link(entry):
+                    scan.locations.append(self._location(entry, real_root, "v2", None, ""))
+                else:
+                    scan.stray_files.append(f"{self.root_rel}/{entry.name}")
                 continue
             if entry.name in V1_BUCKETS and not entry.is_symlink() and _is_bucket(entry.path):
                 scan.buckets.append(f"{self.root_rel}/{entry.name}")
                 for child in sorted(os.scandir(entry.path), key=lambda e: e.name):
-                    if child.name.startswith(".") or not _is_dir(child):
+                    if child.name.startswith(".") or not (_is_dir(child) or _is_dead_link(child)):
                         continue
                     scan.locations.append(
                         self._location(child, real_root, "v1", entry.name, entry.name + "/")
@@ -250,7 +253,9 @@ def build_ticket(
     decoded = read(ITEM)
     if decoded is not None:
         if decoded.problem:
-            problems.append(Problem(kind="unreadable", file=ITEM, message=decoded.problem))
+            problems.append(
+                Problem(kind="unreadable", file=ITEM, message=decoded.problem, line=decoded.line)
+            )
         item_text = decoded.text
         item, error = parse_item(decoded.text)
         if error is not None:
@@ -262,7 +267,9 @@ def build_ticket(
     decoded = read(THREAD)
     if decoded is not None:
         if decoded.problem:
-            problems.append(Problem(kind="unreadable", file=THREAD, message=decoded.problem))
+            problems.append(
+                Problem(kind="unreadable", file=THREAD, message=decoded.problem, line=decoded.line)
+            )
         thread_text = decoded.text
         events = parse_thread(decoded.text)
     relations: list[Relation] = []
@@ -272,7 +279,9 @@ def build_ticket(
         relations_present = True
         name = f"{ARTIFACTS}/{artifacts.RELATIONS_FILE}"
         if decoded.problem:
-            problems.append(Problem(kind="unreadable", file=name, message=decoded.problem))
+            problems.append(
+                Problem(kind="unreadable", file=name, message=decoded.problem, line=decoded.line)
+            )
         relations, found = artifacts.parse_relations(decoded.text)
         problems.extend(Problem(kind="relations", file=name, line=ln, message=m) for ln, m in found)
     plan: list[PlanRecord] = []
@@ -280,7 +289,9 @@ def build_ticket(
     if decoded is not None:
         name = f"{ARTIFACTS}/{artifacts.PLAN_FILE}"
         if decoded.problem:
-            problems.append(Problem(kind="unreadable", file=name, message=decoded.problem))
+            problems.append(
+                Problem(kind="unreadable", file=name, message=decoded.problem, line=decoded.line)
+            )
         plan, found = artifacts.parse_plan(decoded.text)
         problems.extend(Problem(kind="plan", file=name, line=ln, message=m) for ln, m in found)
     return Ticket(
@@ -308,6 +319,11 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
         return entry.is_dir()
     except OSError:
         return False
+
+
+def _is_dead_link(entry: os.DirEntry[str]) -> bool:
+    """A broken or looping symlink: it may stand for a ticket folder, so it is reported."""
+    return entry.is_symlink() and not os.path.exists(entry.path)
 
 
 def _is_bucket(path: str) -> bool:

@@ -20,6 +20,7 @@ class Decoded:
 
     text: str
     problem: str | None = None
+    line: int | None = None  # 1-based line of the problem, when it has one
 
 
 def decode(data: bytes) -> Decoded:
@@ -29,6 +30,7 @@ def decode(data: bytes) -> Decoded:
     if data.startswith(UTF8_BOM):
         data = data[len(UTF8_BOM) :]
     problem = None
+    line = None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -36,12 +38,13 @@ def decode(data: bytes) -> Decoded:
         line = data.count(b"\n", 0, exc.start) + 1
         problem = f"invalid UTF-8 at byte {exc.start} (line {line})"
     if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        problem = problem or f"NUL byte in text (line {line})"
+        if problem is None:
+            line = text.count("\n", 0, text.index("\x00")) + 1
+            problem = f"NUL byte in text (line {line})"
         text = text.replace("\x00", "\ufffd")
     if "\r" in text:
         text = text.replace("\r\n", "\n")
-    return Decoded(text, problem)
+    return Decoded(text, problem, line)
 
 
 def read(path: Path) -> Decoded:

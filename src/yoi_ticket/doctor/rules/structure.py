@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections import defaultdict
 from collections.abc import Iterator
@@ -44,7 +45,7 @@ def _is_v1_check(ctx: DoctorContext, ticket: Ticket) -> bool:
     "relations that point at it.",
 )
 def invalid_folder_id(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
-    """Reports ticket folders whose name is none of the three id forms of SPEC 3.2."""
+    """Reports ticket folders whose name is none of the three ticket id forms."""
     if id_form(ticket.id) is None:
         yield Finding(
             ticket.path,
@@ -334,7 +335,8 @@ def duplicate_id(ctx: DoctorContext, subject: None) -> Iterator[Finding]:
     fix="Remove the leftover file (its content lives in the migrated ticket) and the reference.",
 )
 def legacy_markdown_tickets(ctx: DoctorContext, subject: None) -> Iterator[Finding]:
-    """Reports ``*.md`` files at the store root or in ``tickets/``, and TODO.md lines naming them."""
+    """Reports ``*.md`` files at the store root or in ``tickets/``, and ``TODO.md`` lines
+    naming ``tickets/*.md`` files."""
     for path in ctx.index.scan.stray_files:
         if path.endswith(".md"):
             yield Finding(path, None, "leftover flat ticket file", f"git rm {path}")
@@ -413,17 +415,21 @@ def invalid_timestamp(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
     "ticket",
     "Symlinked ticket folder resolves outside the store",
     why="A ticket folder that is a symlink out of the store makes every reader follow it "
-    "into arbitrary places; it is not followed and its content is not checked.",
+    "into arbitrary places; a broken or looping one hides a ticket. It is not followed and "
+    "its content is not checked.",
     example=".yoi/tickets/00001KSKBP9YG -> /home/alice/elsewhere",
     fix="Replace the symlink with the real folder (or remove it).",
 )
 def folder_escapes(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
-    """Reports ticket folders that are symlinks resolving outside the store (not followed)."""
+    """Reports ticket folders that are symlinks resolving outside the store, broken symlinks
+    and symlink loops; none of them is followed."""
     if ticket.folder_symlink and "." in ticket.escapes:
+        dead = not os.path.exists(ctx.workspace / ticket.path)
+        what = "a broken or looping symlink" if dead else "a symlink resolving outside the store"
         yield Finding(
             ticket.path,
             None,
-            "ticket folder is a symlink that resolves outside the store (not followed)",
+            f"ticket folder is {what} (not followed)",
             f"replace the symlink {ticket.path} with a real folder, or git rm it",
         )
 

@@ -1,0 +1,71 @@
+"""Helpers for the rule tests: workspaces made of copied corpus tickets, and doctor runs.
+
+Every rule test copies one or a few real tickets, breaks the copy minimally and
+compares the complete set of diagnostics with the expected one, so a test also
+fails when an unrelated rule starts to fire on the broken copy.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import CORPUS, V2, copy_tree
+from yoi_ticket.doctor.api import run_doctor
+from yoi_ticket.doctor.context import DoctorOptions
+from yoi_ticket.doctor.diagnostics import Diagnostic
+
+STORE = ".yoi/tickets"
+Found = tuple[str, str, str, int | None]  # code, severity, path, line
+
+
+def ticket_workspace(tmp_path: Path, *ticket_ids: str, layout: str = V2, name: str = "ws") -> Path:
+    """A workspace (not a git repository) holding copies of the named corpus tickets.
+
+    v1 tickets keep their ``open``/``pending``/``closed`` bucket.
+    """
+    workspace = tmp_path / name
+    (workspace / STORE).mkdir(parents=True)
+    source = CORPUS / layout / ".yoi" / "tickets"
+    for ticket_id in ticket_ids:
+        matches = [*source.glob(ticket_id), *source.glob(f"*/{ticket_id}")]
+        assert len(matches) == 1, f"{ticket_id} is not one ticket of corpus/{layout}"
+        copy_tree(matches[0], workspace / STORE / matches[0].relative_to(source))
+    return workspace
+
+
+def ticket_dir(workspace: Path, ticket_id: str) -> Path:
+    matches = [*(workspace / STORE).glob(ticket_id), *(workspace / STORE).glob(f"*/{ticket_id}")]
+    assert len(matches) == 1
+    return matches[0]
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace the single occurrence of ``old`` in ``path`` (fails if it is not there once)."""
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def line_of(path: Path, needle: str) -> int:
+    """The 1-based number of the only line of ``path`` that starts with ``needle``."""
+    lines = [
+        number
+        for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1)
+        if line.startswith(needle)
+    ]
+    assert len(lines) == 1, f"{needle!r} is on lines {lines} of {path}"
+    return lines[0]
+
+
+def diagnose(workspace: Path, *select: str) -> list[Diagnostic]:
+    """Doctor as CI runs it (``--no-local``), restricted to ``select`` (default YT1 and YT2)."""
+    options = DoctorOptions(select=select or ("YT1", "YT2"), no_local=True)
+    return run_doctor(workspace, options).diagnostics
+
+
+def found(workspace: Path, *select: str) -> set[Found]:
+    return {(d.code, d.severity.value, d.path, d.line) for d in diagnose(workspace, *select)}
+
+
+def messages(workspace: Path, code: str) -> list[str]:
+    return [d.message for d in diagnose(workspace) if d.code == code]
