@@ -18,6 +18,7 @@ from pathlib import Path
 from yoi_ticket import artifacts, textfile
 from yoi_ticket.config import TicketConfig, load_config
 from yoi_ticket.errors import AmbiguousTicketError, TicketNotFoundError
+from yoi_ticket.ids import unsafe_component_reason
 from yoi_ticket.item import parse_item
 from yoi_ticket.models import V1_BUCKETS, Layout, PlanRecord, Problem, Relation, Ticket
 from yoi_ticket.thread import parse_thread
@@ -189,12 +190,19 @@ class Store:
         return [location.id for location in self.scan().locations]
 
     def locate(self, ticket_id: str) -> TicketLocation | None:
-        """The folder of ``ticket_id`` if it exists (a cheap lookup, no full scan)."""
+        """The folder of ``ticket_id`` if it exists (a cheap lookup, no full scan).
+
+        Like :meth:`scan`, an unsafe or hidden name and a v1 bucket are never tickets.
+        """
+        if unsafe_component_reason(ticket_id) is not None or ticket_id.startswith("."):
+            return None
         for sub, layout, bucket in (
             ("", "v2", None),
             *((f"{b}/", "v1", b) for b in V1_BUCKETS),
         ):
             path = self.root / f"{sub}{ticket_id}"
+            if not sub and ticket_id in V1_BUCKETS and _is_bucket(str(path)):
+                continue
             if path.is_dir():
                 return TicketLocation(
                     id=ticket_id,
