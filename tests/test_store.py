@@ -17,7 +17,7 @@ from yoi_ticket.errors import (
     TicketNotFoundError,
 )
 from yoi_ticket.ids import IdForm, id_form
-from yoi_ticket.models import V2_STATES
+from yoi_ticket.models import V2_STATES, Ticket
 from yoi_ticket.store import Store
 
 SAMPLE = "00001KVZKSV6C"  # a v2 ticket with relations.json and orchestration-plan.jsonl
@@ -327,7 +327,7 @@ def one_ticket(tmp_path: Path) -> Path:
     return make_v2_store(tmp_path, [SAMPLE]) / ".yoi" / "tickets" / SAMPLE
 
 
-def load_one(folder: Path):  # type: ignore[no-untyped-def]
+def load_one(folder: Path) -> Ticket:
     store = Store(folder.parents[2])
     return store.load(store.find(folder.name))
 
