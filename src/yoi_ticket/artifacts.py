@@ -36,16 +36,16 @@ def parse_relations(text: str) -> tuple[list[Relation], Problems]:
         problems.append((1, "'relations' must be a list"))
         return [], problems
     relations = []
-    target_lines = _key_lines(text, "target")
+    lines = _relation_lines(text)
     for index, entry in enumerate(entries):
+        line = lines[index] if index < len(lines) else None
         if not isinstance(entry, dict):
-            problems.append((None, f"relation #{index + 1} is not an object"))
+            problems.append((line, f"relation #{index + 1} is not an object"))
             continue
         try:
-            line = target_lines[index] if index < len(target_lines) else None
             relations.append(Relation.model_validate({**entry, "line": line}))
         except ValidationError as exc:
-            problems.append((None, f"relation #{index + 1}: {_pydantic_message(exc)}"))
+            problems.append((line, f"relation #{index + 1}: {_pydantic_message(exc)}"))
     return relations, problems
 
 
@@ -71,10 +71,52 @@ def parse_plan(text: str) -> tuple[list[PlanRecord], Problems]:
     return records, problems
 
 
-def _key_lines(text: str, key: str) -> list[int]:
-    """1-based lines where ``"key":`` occurs, in order (entries are usually one key per line)."""
-    needle = f'"{key}"'
-    return [n for n, line in enumerate(text.split("\n"), start=1) if needle in line]
+def _relation_lines(text: str) -> list[int]:
+    """For each entry of the ``relations`` list: the 1-based line of its ``"target"`` key,
+    or of the entry itself when it has none. ``text`` is already known to be valid JSON."""
+    decoder = json.JSONDecoder()
+    lines: list[int] = []
+    try:
+        top, _ = _object_keys(decoder, text, _skip_ws(text, 0))
+        if "relations" not in top or text[top["relations"][1]] != "[":
+            return []
+        pos = _skip_ws(text, top["relations"][1] + 1)
+        while text[pos] != "]":
+            keys, end = _object_keys(decoder, text, pos)
+            where = keys["target"][0] if "target" in keys else pos
+            lines.append(text.count("\n", 0, where) + 1)
+            pos = _skip_ws(text, end)
+            if text[pos] == ",":
+                pos = _skip_ws(text, pos + 1)
+    except (ValueError, IndexError):
+        pass
+    return lines
+
+
+def _object_keys(
+    decoder: json.JSONDecoder, text: str, pos: int
+) -> tuple[dict[str, tuple[int, int]], int]:
+    """For the JSON value at ``pos``: the offsets of each key of an object and of its value
+    (the last duplicate wins, as in ``json.loads``), and the offset just past the value."""
+    keys: dict[str, tuple[int, int]] = {}
+    if text[pos] != "{":
+        return keys, decoder.raw_decode(text, pos)[1]
+    pos = _skip_ws(text, pos + 1)
+    while text[pos] != "}":
+        key_pos = pos
+        key, pos = decoder.raw_decode(text, pos)
+        pos = _skip_ws(text, _skip_ws(text, pos) + 1)  # past the ':'
+        keys[key] = (key_pos, pos)
+        pos = _skip_ws(text, decoder.raw_decode(text, pos)[1])
+        if text[pos] == ",":
+            pos = _skip_ws(text, pos + 1)
+    return keys, pos + 1
+
+
+def _skip_ws(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\n\r":
+        pos += 1
+    return pos
 
 
 def _loads(text: str) -> Any:

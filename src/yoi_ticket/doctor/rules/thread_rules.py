@@ -116,8 +116,17 @@ def review_without_status(ctx: DoctorContext, ticket: Ticket) -> Iterator[Findin
             "request_changes",
         ):
             status = event.attrs.get("status")
-            what = f"status {status!r} is not approve or request_changes" if status else "no status"
-            yield Finding(ticket.file_path(THREAD), event.line, f"review event has {what}")
+            message = (
+                f"review event status {status!r} is not approve or request_changes"
+                if status
+                else "review event has no status"
+            )
+            yield Finding(
+                ticket.file_path(THREAD),
+                event.line,
+                message,
+                "set status: approve or status: request_changes in the header",
+            )
 
 
 @rule(
@@ -162,14 +171,18 @@ def relations_invalid(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
             yield Finding(
                 path,
                 relation.line,
-                f"relation ticket_id {relation.ticket_id!r} is not the owning ticket {ticket.id!r}",
+                f"relation ticket_id {relation.ticket_id!r} is not the owning ticket {ticket.id!r}"
+                if relation.ticket_id
+                else "relation has no ticket_id",
                 f'set "ticket_id": "{ticket.id}"',
             )
         if relation.kind not in RELATION_KINDS:
             yield Finding(
                 path,
                 relation.line,
-                f"relation kind {relation.kind!r} is not one of {', '.join(RELATION_KINDS)}",
+                f"relation kind {relation.kind!r} is not one of {', '.join(RELATION_KINDS)}"
+                if relation.kind
+                else "relation has no kind",
             )
         if not relation.target:
             yield Finding(path, relation.line, "relation has no target")
@@ -232,10 +245,13 @@ def dangling_relation(ctx: DoctorContext, subject: None) -> Iterator[Finding]:
     fix="Remove or reverse one relation of the cycle.",
 )
 def relation_cycle(ctx: DoctorContext, subject: None) -> Iterator[Finding]:
-    """Reports cycles of the ordering graph (``A depends_on B`` and ``B blocks A`` both put B first)."""
+    """Reports cycles of the ordering graph (``A depends_on B`` and ``B blocks A`` both put B
+    first); a relation to the ticket itself is left to YT207."""
     edges: dict[str, list[RelationRef]] = defaultdict(list)  # ticket -> tickets it waits for
     for summary in ctx.index.summaries:
         for relation in summary.relations:
+            if relation.target == relation.source:
+                continue  # a relation to itself is YT207
             if relation.kind == "depends_on":
                 edges[relation.source].append(relation)
             elif relation.kind == "blocks":
@@ -338,7 +354,8 @@ def _walk_cycle(
     "accepted_plan).",
 )
 def plan_invalid(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
-    """Reports plan lines that are not JSON objects, lack an id, or have an unknown kind."""
+    """Reports plan lines that are not JSON objects, lack an id or ticket_id, or have an
+    unknown kind."""
     path = ticket.file_path(PLAN_PATH)
     for problem in ticket.problems:
         if problem.kind == "plan":
@@ -346,6 +363,8 @@ def plan_invalid(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
     for record in ticket.plan:
         if not record.id:
             yield Finding(path, record.line, "plan record has no id")
+        if not record.ticket_id:
+            yield Finding(path, record.line, "plan record has no ticket_id")
         if record.kind not in PLAN_KINDS:
             yield Finding(
                 path,
@@ -367,7 +386,7 @@ def plan_invalid(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
 def plan_other_ticket(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
     """Reports plan records whose ``ticket_id`` is not the owning ticket."""
     for record in ticket.plan:
-        if record.ticket_id != ticket.id:
+        if record.ticket_id and record.ticket_id != ticket.id:
             yield Finding(
                 ticket.file_path(PLAN_PATH),
                 record.line,
@@ -465,7 +484,8 @@ def duplicated_event(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
     fix="Set the item's state to the thread's last `to`, or record the missing state change.",
 )
 def state_disagrees(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
-    """Reports an item ``state`` (v1: ``workflow_state``) differing from the thread's last change."""
+    """Reports an item ``state`` (v1 stores: ``workflow_state``) that differs from where the
+    thread's last state change (or close event) left it."""
     key = "workflow_state" if ctx.layout == "v1" else "state"
     value = as_text(ticket.fields.get(key))
     final = last_state(list(_parsed(ticket)))
@@ -525,9 +545,10 @@ def updated_at_stale(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
     fix="Add 'author: NAME' (quote it if it contains spaces).",
 )
 def event_without_author(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
-    """Reports parsed events with no ``author`` attribute (intake_summary is YT205)."""
+    """Reports parsed events with no ``author`` attribute (for ``intake_summary`` that is
+    YT205, for ``state_changed`` YT203)."""
     for event in _parsed(ticket):
-        if not event.author and event.kind != "intake_summary":
+        if not event.author and event.kind not in ("intake_summary", "state_changed"):
             yield Finding(ticket.file_path(THREAD), event.line, f"{event.kind} event has no author")
 
 
