@@ -449,3 +449,27 @@ def test_yt601_nested_attributes_file(tmp_path: Path) -> None:
         "tickets/**/thread.md merge=yoi-ticket\n", encoding="utf-8"
     )
     assert [(path, line) for path, line, _ in yt601(workspace)] == [(".yoi/.gitattributes", 1)]
+
+
+def test_ticket_created_on_both_sides_keeps_every_event_once(repo: Path) -> None:
+    new = ".yoi/tickets/00001KW0NEW00"
+
+    def create(repo: Path, body: str, at: str) -> None:
+        shutil.copytree(repo / V2_TICKET, repo / new)
+        append(repo / new / "thread.md", event(at, body))
+        set_field(repo / new / "item.md", "updated_at", f"updated_at: '{at}'")
+
+    branches(
+        repo,
+        lambda r: create(r, "ours", "2026-06-26T12:00:00Z"),
+        lambda r: create(r, "theirs", "2026-06-26T11:00:00Z"),
+    )
+    done = merge(repo)
+    assert done.returncode == 0, done.stdout + done.stderr
+    thread = (repo / new / "thread.md").read_text(encoding="utf-8")
+    base = (repo / V2_TICKET / "thread.md").read_text(encoding="utf-8")
+    assert thread == base + event("2026-06-26T11:00:00Z", "theirs") + event(
+        "2026-06-26T12:00:00Z", "ours"
+    )
+    item = (repo / new / "item.md").read_text(encoding="utf-8")
+    assert "\nupdated_at: '2026-06-26T12:00:00Z'\n" in item

@@ -196,3 +196,16 @@ def test_merge_is_deterministic(base: str) -> None:
     ours = set_line(base, "title: 'Backend", "title: 'Ours: Backend")
     theirs = set_line(base, "title: 'Backend", "title: 'Theirs: Backend")
     assert merge_item(base, ours, theirs) == merge_item(base, ours, theirs)
+
+
+def test_file_added_on_both_sides_merges_field_by_field(base: str) -> None:
+    ours = set_line(
+        base, "updated_at: '2026-06-25T16:32:17Z'", "updated_at: '2026-06-26T09:00:00Z'"
+    )
+    theirs = set_line(base, "assignee: null", "assignee: 'x'")
+    merged = merge_item("", ours, theirs)
+    assert merged is not None
+    assert merged.conflicts == 1  # assignee: one side's value against the other's
+    assert "updated_at: '2026-06-26T09:00:00Z'\n" in merged.text
+    assert "<<<<<<< ours\nassignee: null\n=======\nassignee: 'x'\n>>>>>>> theirs\n" in merged.text
+    assert merged.text.endswith(base.split("---\n", 2)[2])

@@ -217,3 +217,14 @@ def test_any_appends_merge_cleanly_with_every_event_once_in_time_order(
     assert sorted(bodies(merged.text)) == sorted(
         bodies(base) + [f"{side} {minute}" for minute, side in stamps]
     )
+
+
+def test_thread_added_on_both_sides_keeps_the_shared_events_once(base: str) -> None:
+    ours = base + event("2026-06-26T12:00:00Z", "ours")
+    theirs = base + event("2026-06-26T11:00:00Z", "theirs")
+    merged = merge_thread("", ours, theirs)
+    assert merged is not None
+    assert merged.conflicts == 0
+    assert merged.text == base + event("2026-06-26T11:00:00Z", "theirs") + event(
+        "2026-06-26T12:00:00Z", "ours"
+    )

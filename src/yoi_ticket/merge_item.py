@@ -224,7 +224,8 @@ def merge_item(
     """
     if any(has_conflict_markers(text, marker_size) for text in (base, ours, theirs)):
         return None
-    split = (split_item(base), split_item(ours), split_item(theirs))
+    empty = ItemDoc("---", (), "---", None)  # add/add: both sides created the file
+    split = (empty if not base else split_item(base), split_item(ours), split_item(theirs))
     if split[0] is None or split[1] is None or split[2] is None:
         return None
     docs = (split[0], split[1], split[2])
