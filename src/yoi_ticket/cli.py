@@ -554,7 +554,7 @@ def reclaim_command(
 def launch_command(
     ticket_id: TicketArgument,
     command: Annotated[
-        list[str], typer.Argument(metavar="-- COMMAND...", help="The Pod spawn command.")
+        list[str], typer.Argument(metavar="COMMAND", help="The Pod spawn command, after '--'.")
     ],
     pod: PodOption,
     role: Annotated[str, typer.Option("--role", help="Role.", show_default=False)],
