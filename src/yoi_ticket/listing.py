@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from yoi_ticket.models import Ticket
@@ -43,7 +44,7 @@ def ticket_details(
         resolution = textfile.read(store.workspace / ticket.path / RESOLUTION).text
     return {
         **ticket_row(ticket, claim),
-        "fields": ticket.fields,
+        "fields": json_safe(ticket.fields),
         "body": ticket.item.body if ticket.item is not None else "",
         "events": [
             {
@@ -58,10 +59,21 @@ def ticket_details(
         ],
         "artifacts": ticket.artifacts,
         "relations": [
-            relation.model_dump(exclude={"line"}, exclude_none=True)
+            json_safe(relation.model_dump(exclude={"line"}, exclude_none=True))
             for relation in ticket.relations
         ],
-        "plan": [record.model_dump(exclude={"line"}) for record in ticket.plan],
+        "plan": [json_safe(record.model_dump(exclude={"line"})) for record in ticket.plan],
         "resolution": resolution,
         "problems": [problem.model_dump() for problem in ticket.problems],
     }
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with NaN and infinities as strings (``nan``, ``inf``): strict JSON has neither."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [json_safe(item) for item in value]
+    return value
