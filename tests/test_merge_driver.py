@@ -473,3 +473,35 @@ def test_ticket_created_on_both_sides_keeps_every_event_once(repo: Path) -> None
     )
     item = (repo / new / "item.md").read_text(encoding="utf-8")
     assert "\nupdated_at: '2026-06-26T12:00:00Z'\n" in item
+
+
+def test_v1_ticket_moved_to_another_bucket_on_one_side(v1_repo: Path) -> None:
+    moved = V1_TICKET.replace("/open/", "/closed/")
+
+    def ours(repo: Path) -> None:
+        append(
+            repo / V1_TICKET / "thread.md",
+            state_event("2026-06-26T10:00:00Z", "ready", "inprogress", "workflow_state"),
+        )
+        set_field(repo / V1_TICKET / "item.md", "workflow_state", "workflow_state: inprogress")
+        set_field(repo / V1_TICKET / "item.md", "updated_at", "updated_at: '2026-06-26T10:00:00Z'")
+
+    def theirs(repo: Path) -> None:
+        git(repo, "mv", V1_TICKET, moved)
+        append(
+            repo / moved / "thread.md",
+            state_event("2026-06-26T11:00:00Z", "ready", "done", "workflow_state"),
+        )
+        set_field(repo / moved / "item.md", "workflow_state", "workflow_state: done")
+        set_field(repo / moved / "item.md", "status", "status: 'closed'")
+        set_field(repo / moved / "item.md", "updated_at", "updated_at: '2026-06-26T11:00:00Z'")
+
+    branches(v1_repo, ours, theirs)
+    done = merge(v1_repo)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not (v1_repo / V1_TICKET).exists()
+    item = (v1_repo / moved / "item.md").read_text(encoding="utf-8")
+    assert "\nworkflow_state: done\n" in item
+    assert "\nstatus: 'closed'\n" in item
+    events = parse_thread((v1_repo / moved / "thread.md").read_text(encoding="utf-8"))
+    assert [e.attrs.get("to") for e in events[-2:]] == ["inprogress", "done"]

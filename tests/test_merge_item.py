@@ -209,3 +209,15 @@ def test_file_added_on_both_sides_merges_field_by_field(base: str) -> None:
     assert "updated_at: '2026-06-26T09:00:00Z'\n" in merged.text
     assert "<<<<<<< ours\nassignee: null\n=======\nassignee: 'x'\n>>>>>>> theirs\n" in merged.text
     assert merged.text.endswith(base.split("---\n", 2)[2])
+
+
+def test_updated_at_written_with_a_space_still_compares_as_a_time(base: str) -> None:
+    ours = set_line(
+        base, "updated_at: '2026-06-25T16:32:17Z'", "updated_at: '2026-06-26 12:00:00Z'"
+    )
+    theirs = set_line(
+        base, "updated_at: '2026-06-25T16:32:17Z'", "updated_at: '2026-06-26T11:00:00Z'"
+    )
+    merged = merge_item(base, ours, theirs)
+    assert merged is not None
+    assert (merged.conflicts, merged.text) == (0, ours)

@@ -191,17 +191,27 @@ def _recall(root: Path, item_path: str) -> dict[str, str] | None:
         record = json.loads(_memo_path(git_dir, thread_path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    sibling = textfile.read(root / thread_path)
     if (
         not isinstance(record, dict)
         or record.get("version") != MEMO_VERSION
         or record.get("path") != thread_path
         or record.get("operation") != _operation(git_dir)
-        or sibling.problem is not None
-        or record.get("ours_sha256") != _digest(sibling.text)
+        or not _ours_matches(root / thread_path, record.get("ours_sha256"))
     ):
         return None
     states = record.get("states")
     if not isinstance(states, dict):
         return None
     return {str(k): str(v) for k, v in states.items() if isinstance(v, str)}
+
+
+def _ours_matches(sibling: Path, digest: object) -> bool:
+    """Our side's thread (still in the work tree) is the one the memo was made from.
+
+    A missing sibling is accepted: the ticket moved on their side (a v1 bucket
+    change), so the work tree has no thread at the merged path yet.
+    """
+    if not sibling.exists():
+        return True
+    decoded = textfile.read(sibling)
+    return decoded.problem is None and digest == _digest(decoded.text)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from yoi_ticket import yaml_loader
@@ -159,9 +160,16 @@ def _follow_thread(
     return (f"{match.group('pre')}{quote}{target}{quote}{match.group('post')}",)
 
 
+def _time(field: Field) -> datetime | None:
+    """A timestamp field's time (``2026-06-07 22:02:25Z`` with a space is read too)."""
+    text = as_text(field.value[1]) if field.value[0] == "value" else None
+    if text is None:
+        return None
+    return parse_time(text) or parse_time(text.replace(" ", "T", 1))
+
+
 def _later(ours: Field, theirs: Field) -> Field | None:
-    ours_time = parse_time(as_text(ours.value[1])) if ours.value[0] == "value" else None
-    theirs_time = parse_time(as_text(theirs.value[1])) if theirs.value[0] == "value" else None
+    ours_time, theirs_time = _time(ours), _time(theirs)
     if ours_time is None or theirs_time is None:
         return None
     return ours if ours_time >= theirs_time else theirs
