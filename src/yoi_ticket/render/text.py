@@ -30,7 +30,7 @@ def _diagnostic_lines(diagnostic: Diagnostic, color: bool) -> list[str]:
     severity = _paint(f"{diagnostic.severity.value:<7}", _COLORS[diagnostic.severity], color)
     out = [f"  {where:>5}  {severity} {_paint(diagnostic.code, '1', color)}  {diagnostic.message}"]
     if diagnostic.hint:
-        out.append(f"{'':>16}hint: {diagnostic.hint}")
+        out.append(f"{'':>17}hint: {diagnostic.hint}")
     return out
 
 
