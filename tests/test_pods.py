@@ -173,3 +173,22 @@ def test_unsafe_pod_names_never_reach_the_pods_folder(yoi_home: Path) -> None:
     assert PodStatusChecker(locations, host="h").status(stray.pod_name, stray.host).status == (
         "stale"
     )
+
+
+def test_known_pod_names_come_from_sessions_claims_registry_and_saved_pods(
+    v2_workspace: Path, sleeper: subprocess.Popen[bytes]
+) -> None:
+    from yoi_ticket.launch import launch
+    from yoi_ticket.pods import known_pod_names
+    from yoi_ticket.sessions import record_session
+
+    overlay = Overlay.for_workspace(v2_workspace)
+    assert known_pod_names(overlay) == set()
+    claim(overlay, TICKETS[0], "claimer", "coder")
+    record_session(overlay, "intake-1", "intake")
+    register(overlay.locations, {"pod_name": "running", "pid": sleeper.pid})
+    save_metadata(overlay.locations, "saved")
+    with launch(overlay, TICKETS[1], "launching", "coder") as attempt:
+        names = known_pod_names(overlay)
+        attempt.abort()
+    assert names == {"claimer", "intake-1", "running", "saved", "launching"}

@@ -18,8 +18,8 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -259,20 +259,19 @@ class Overlay:
             atomicfile.make_private_dir(folder)
         self.note_seen_path()
 
-    @contextmanager
-    def state_lock(self) -> Iterator[None]:
+    def state_lock(self) -> AbstractContextManager[None]:
         """The lock under which claims and launch records change."""
+        return self._lock(STATE_LOCK)
+
+    def sessions_lock(self) -> AbstractContextManager[None]:
+        """The lock under which ``role-sessions.json`` changes."""
+        return self._lock(SESSIONS_LOCK)
+
+    def _lock(self, name: str) -> AbstractContextManager[None]:
         from yoi_ticket import locking
 
-        with locking.hold(self.locks_dir / STATE_LOCK):
-            yield
-
-    @contextmanager
-    def sessions_lock(self) -> Iterator[None]:
-        from yoi_ticket import locking
-
-        with locking.hold(self.locks_dir / SESSIONS_LOCK):
-            yield
+        atomicfile.make_private_dir(self.locks_dir)
+        return locking.hold(self.locks_dir / name)
 
     def read_workspace_record(self) -> WorkspaceRecord | None:
         try:
@@ -288,9 +287,7 @@ class Overlay:
         current = self._workspace_record_or_none()
         if current is not None and spelled in current.seen_paths:
             return
-        from yoi_ticket import locking
-
-        with locking.hold(self.locks_dir / WORKSPACE_LOCK):
+        with self._lock(WORKSPACE_LOCK):
             record = self._workspace_record_or_none() or WorkspaceRecord(
                 canonical_path=self.identity.canonical_path, created_at=now()
             )

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from yoi_ticket.ids import unsafe_component_reason
-from yoi_ticket.overlay import Locations, this_host
+from yoi_ticket.overlay import Locations, Overlay, this_host
 
 LIVE = "live"
 RESTORABLE = "restorable"
@@ -205,3 +205,21 @@ def restorable_pod_names(locations: Locations) -> list[str]:
     return sorted(
         e.name for e in entries if e.is_dir() and (Path(e.path) / METADATA_FILE).is_file()
     )
+
+
+def known_pod_names(overlay: Overlay) -> set[str]:
+    """Every Pod name this machine knows for the workspace: role sessions, claims,
+    pending launches, the runtime registry and saved Pod metadata."""
+    from yoi_ticket.claims import list_claims
+    from yoi_ticket.pending import list_pending
+    from yoi_ticket.sessions import list_sessions
+
+    locations = overlay.locations
+    names = {a.pod_name for a in read_pod_registry(locations.pod_registry).allocations}
+    names.update(restorable_pod_names(locations))
+    if overlay.exists():
+        names.update(session.pod_name for session in list_sessions(overlay).sessions)
+        checker = PodStatusChecker(locations)
+        names.update(entry.claim.pod_name for entry in list_claims(overlay, checker).claims)
+        names.update(e.record.pod_name for e in list_pending(overlay) if e.record is not None)
+    return names
