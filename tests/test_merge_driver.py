@@ -505,3 +505,61 @@ def test_v1_ticket_moved_to_another_bucket_on_one_side(v1_repo: Path) -> None:
     assert "\nstatus: 'closed'\n" in item
     events = parse_thread((v1_repo / moved / "thread.md").read_text(encoding="utf-8"))
     assert [e.attrs.get("to") for e in events[-2:]] == ["inprogress", "done"]
+
+
+# ---------------------------------------------------------------- the thread merge's memo
+
+
+def driver_inputs(folder: Path, base: str, ours: str, theirs: str) -> tuple[Path, Path, Path]:
+    return three_files(folder, base.encode(), ours.encode(), theirs.encode())
+
+
+def test_state_memo_is_scoped_to_one_git_operation(tmp_path: Path, repo: Path) -> None:
+    thread = (repo / V2_TICKET / "thread.md").read_text(encoding="utf-8")
+    item = (repo / V2_TICKET / "item.md").read_text(encoding="utf-8")
+    ours_thread = thread + state_event("2026-06-26T10:00:00Z", "ready", "queued")
+    theirs_thread = thread + state_event("2026-06-26T11:00:00Z", "ready", "done")
+    ours_item = item.replace("state: 'ready'", "state: 'queued'")
+    theirs_item = item.replace("state: 'ready'", "state: 'done'")
+    lock = repo / ".git" / "index.lock"
+    runs = iter(range(100))
+
+    def merge_thread_now(ours: str, theirs: str) -> int:
+        paths = driver_inputs(tmp_path / f"run{next(runs)}", thread, ours, theirs)
+        return run_driver(*paths, f"{V2_TICKET}/thread.md", worktree=repo)
+
+    def merge_item_now() -> tuple[int, str]:
+        paths = driver_inputs(tmp_path / f"run{next(runs)}", item, ours_item, theirs_item)
+        status = run_driver(*paths, f"{V2_TICKET}/item.md", worktree=repo)
+        return status, paths[1].read_text(encoding="utf-8")
+
+    def new_operation(stamp: int) -> None:
+        lock.unlink(missing_ok=True)
+        lock.write_bytes(b"")
+        os.utime(lock, ns=(stamp, stamp))
+
+    (repo / V2_TICKET / "thread.md").write_text(ours_thread, encoding="utf-8")  # as in HEAD
+    new_operation(1)
+    assert merge_thread_now(ours_thread, theirs_thread) == 0
+    status, text = merge_item_now()
+    assert (status, "\nstate: 'done'\n" in text) == (0, True)
+    assert merge_item_now() == (status, text)  # the same operation: the same bytes
+
+    (repo / V2_TICKET / "thread.md").write_text(thread, encoding="utf-8")
+    assert merge_item_now()[0] == 1  # the memo was made from another ours thread
+    (repo / V2_TICKET / "thread.md").write_text(ours_thread, encoding="utf-8")
+
+    new_operation(2)  # a later operation that did not merge the thread
+    status, text = merge_item_now()
+    assert status == 1
+    assert "<<<<<<< ours\nstate: 'queued'\n=======\nstate: 'done'\n>>>>>>> theirs\n" in text
+
+    assert merge_thread_now(ours_thread, theirs_thread) == 0
+    assert merge_item_now()[0] == 0
+    edited = ours_thread.replace("## Intake summary", "## Intake summary (ours)")
+    assert merge_thread_now(edited, theirs_thread) == 1
+    assert merge_item_now()[0] == 1  # a conflicted thread merge leaves no memo
+
+    lock.unlink()
+    assert merge_thread_now(ours_thread, theirs_thread) == 0
+    assert merge_item_now()[0] == 1  # outside a git operation there is no memo

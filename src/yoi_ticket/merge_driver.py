@@ -110,10 +110,16 @@ def _ticket_merge(
     assert path is not None
     if name == THREAD_NAME:
         merged = merge_thread(texts[0], texts[1], texts[2], marker_size)
-        if merged is not None and not merged.conflicts:
-            _remember(root, path, texts[1], merged.text)
+        clean = merged is not None and not merged.conflicts
+        try:  # the memo only helps the item merge; failing to write it must not undo this one
+            _remember(root, path, texts[1], merged.text if merged is not None and clean else None)
+        except (OSError, ValueError):
+            pass
         return merged
-    states = _recall(root, path)
+    try:
+        states = _recall(root, path)
+    except (OSError, ValueError):
+        states = None
     return merge_item(texts[0], texts[1], texts[2], thread_states=states, marker_size=marker_size)
 
 
@@ -153,12 +159,16 @@ def _memo_path(git_dir: Path, thread_path: str) -> Path:
     return git_dir / MEMO_DIR / f"{_digest(thread_path)[:32]}.json"
 
 
-def _remember(root: Path, thread_path: str, ours_text: str, merged_text: str) -> None:
+def _remember(root: Path, thread_path: str, ours_text: str, merged_text: str | None) -> None:
+    """Note where the merged thread ends; ``None`` (a conflicted merge) drops any older note."""
     git_dir = _git_dir(root)
     operation = _operation(git_dir) if git_dir is not None else None
     if git_dir is None or operation is None:
         return
     memo = _memo_path(git_dir, thread_path)
+    if merged_text is None:
+        memo.unlink(missing_ok=True)
+        return
     memo.parent.mkdir(parents=True, exist_ok=True)
     _prune(memo.parent)
     record = {
