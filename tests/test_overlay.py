@@ -248,3 +248,13 @@ def test_history_is_one_json_object_per_line(v2_workspace: Path) -> None:
     assert entry["action"] == "claim"
     assert entry["old"] is None
     assert TicketClaim.model_validate(entry["new"]).pod_name == "coder-1"
+
+
+def test_an_unusable_data_dir_is_a_clear_error(
+    v2_workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("YOI_DATA_DIR", str(blocker / "data"))
+    with pytest.raises(UsageError, match="cannot write the overlay"):
+        claim(Overlay.for_workspace(v2_workspace), TICKET, "coder-1", "coder")

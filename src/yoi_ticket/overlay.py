@@ -131,7 +131,8 @@ def read_record(path: Path, model: type[R]) -> R:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "file"
         raise RecordError(
-            f"{path}: not a valid {model.__name__} ({where}: {first['msg']})"
+            f"{path}: not a valid {model.__name__} ({where}: {first['msg']})",
+            hint="fix or remove the file; 'yoi ticket doctor' reports it",
         ) from None
     version = getattr(record, "version", SCHEMA_VERSION)
     if isinstance(version, int) and version > SCHEMA_VERSION:
@@ -255,9 +256,15 @@ class Overlay:
     def ensure(self) -> None:
         """Create the overlay (0700) and record this workspace path in ``workspace.json``."""
         self._refuse_inside_workspace()
-        for folder in (self.root, self.claims_dir, self.pending_dir, self.locks_dir):
-            atomicfile.make_private_dir(folder)
-        self.note_seen_path()
+        try:
+            for folder in (self.root, self.claims_dir, self.pending_dir, self.locks_dir):
+                atomicfile.make_private_dir(folder)
+            self.note_seen_path()
+        except OSError as exc:
+            raise UsageError(
+                f"cannot write the overlay {self.root}: {exc.strerror or exc}",
+                hint=f"set {DATA_DIR_ENV} (or {HOME_ENV}) to a writable folder",
+            ) from None
 
     def state_lock(self) -> AbstractContextManager[None]:
         """The lock under which claims and launch records change."""

@@ -3,13 +3,16 @@ as plain data (SPEC 8 JSON shapes; every document carries ``"version": 1``)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from yoi_ticket.claims import ClaimEntry, ClaimListing, list_claims, read_claim
 from yoi_ticket.errors import YoiError
 from yoi_ticket.overlay import Overlay, RecordError, other_overlays
 from yoi_ticket.pods import STALE, PodStatusChecker
 from yoi_ticket.sessions import SessionsListing, list_sessions
+
+if TYPE_CHECKING:
+    from yoi_ticket.store import Store
 
 JSON_VERSION = 1
 
@@ -53,18 +56,21 @@ def keep_row(claim: dict[str, Any] | None, claimed: bool | None, pod: str | None
 
 def claims_document(overlay: Overlay, *, stale_only: bool = False) -> dict[str, Any]:
     """``claims --format json``: claims joined with ticket title/state and Pod status."""
+    from yoi_ticket.store import Store
+
     listing = list_claims(overlay) if overlay.exists() else ClaimListing()
     entries = [e for e in listing.claims if not stale_only or e.status.status == STALE]
+    store = Store(overlay.workspace) if entries else None
     return {
         "version": JSON_VERSION,
         "workspace": str(overlay.workspace),
-        "claims": [_claim_row(overlay, entry) for entry in entries],
+        "claims": [_claim_row(store, entry) for entry in entries if store is not None],
         "errors": [{"path": str(error.path), "message": error.message} for error in listing.errors],
     }
 
 
-def _claim_row(overlay: Overlay, entry: ClaimEntry) -> dict[str, Any]:
-    title, state = _title_and_state(overlay, entry.claim.ticket_id)
+def _claim_row(store: Store, entry: ClaimEntry) -> dict[str, Any]:
+    title, state = _title_and_state(store, entry.claim.ticket_id)
     return {
         "ticket_id": entry.claim.ticket_id,
         "pod_name": entry.claim.pod_name,
@@ -79,18 +85,17 @@ def _claim_row(overlay: Overlay, entry: ClaimEntry) -> dict[str, Any]:
     }
 
 
-def _title_and_state(overlay: Overlay, ticket_id: str) -> tuple[str | None, str | None]:
+def _title_and_state(store: Store, ticket_id: str) -> tuple[str | None, str | None]:
     """Read only the ticket's ``item.md`` frontmatter (``None, None`` if it is missing)."""
     from yoi_ticket import textfile
     from yoi_ticket.item import parse_item
     from yoi_ticket.models import Ticket
-    from yoi_ticket.store import ITEM, Store
+    from yoi_ticket.store import ITEM
 
-    store = Store(overlay.workspace)
     location = store.locate(ticket_id)
     if location is None or location.escapes is not None:
         return None, None
-    item, _error = parse_item(textfile.read(overlay.workspace / location.path / ITEM).text)
+    item, _error = parse_item(textfile.read(store.workspace / location.path / ITEM).text)
     ticket = Ticket(id=ticket_id, path=location.path, layout=location.layout, item=item)
     return ticket.title, ticket.state
 
