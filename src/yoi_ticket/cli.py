@@ -8,7 +8,6 @@ The work happens in typed core modules that never import typer.
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -106,6 +105,8 @@ def _color() -> bool:
 
 
 def _print_json(data: Any) -> None:
+    import json
+
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
@@ -232,6 +233,8 @@ def show_command(
 
 
 def _show_text(details: dict[str, Any]) -> str:
+    import json
+
     lines = [f"{details['id']}  {details['title'] or '(no title)'}"]
     lines.append(f"  state: {details['state'] or '-'}   layout: {details['layout']}")
     lines.append(f"  path: {details['path']}")
@@ -743,6 +746,12 @@ def merge_driver_uninstall_command(workspace: WorkspaceOption = None) -> int:
 
 def main() -> None:
     """Console script ``yoi``."""
+    if sys.argv[1:2] == ["ticket"]:
+        # Straight to the ticket group, with the same usage lines: the outer group
+        # would first build a pydantic validator for its own --help flag, which
+        # costs more than the rest of `yoi ticket --help` together.
+        ticket_app(prog_name="yoi ticket", args=sys.argv[2:])
+        return
     app(prog_name="yoi")
 
 
