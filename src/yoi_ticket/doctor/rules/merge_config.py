@@ -44,10 +44,10 @@ def _first_driver_line(path: Path) -> int | None:
     "git",
     "Merge driver named in .gitattributes is not configured in this clone",
     why="`.gitattributes` is tracked, but `merge.yoi-ticket.driver` lives in each clone's "
-    "own git config. Without it (or when it names an interpreter that no longer exists) "
-    "git does not use the ticket merge driver: it silently falls back to a plain line "
-    "merge, and concurrent thread appends conflict again and lose events when resolved "
-    "by hand.",
+    "own git config. Without it git silently falls back to a plain line merge: concurrent "
+    "thread appends conflict again and lose events when resolved by hand. When it names an "
+    "interpreter that no longer exists, git marks each ticket file conflicted but leaves only "
+    "our side's version in it, without markers, so adding it as resolved drops their events.",
     example=".gitattributes:  .yoi/tickets/**/thread.md merge=yoi-ticket\n"
     "git config --get merge.yoi-ticket.driver   (prints nothing)",
     fix="Run `yoi ticket merge-driver install` in the clone (again after moving or "
