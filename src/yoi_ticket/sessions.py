@@ -65,12 +65,14 @@ def check_role(overlay: Overlay, role: str) -> str:
 
 def lookup_slug(overlay: Overlay, ticket_id: str) -> str | None:
     """The ticket's slug: its frontmatter ``slug``, else the tail of a dated-slug id."""
-    from yoi_ticket.store import Store
+    from yoi_ticket import textfile
+    from yoi_ticket.item import parse_item
+    from yoi_ticket.store import ITEM, Store
 
-    store = Store(overlay.workspace)
-    location = store.locate(ticket_id)
+    location = Store(overlay.workspace).locate(ticket_id)
     if location is not None and location.escapes is None:
-        slug = store.load(location).fields.get("slug")
+        item, _error = parse_item(textfile.read(overlay.workspace / location.path / ITEM).text)
+        slug = item.fields.get("slug")
         if isinstance(slug, str) and slug.strip():
             return slug.strip()
     if id_form(ticket_id) is IdForm.DATED_SLUG:
