@@ -12,7 +12,15 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import V1
-from doctor_helpers import STORE, edit, found, messages, ticket_dir, ticket_workspace
+from doctor_helpers import (
+    STORE,
+    diagnose,
+    edit,
+    found,
+    messages,
+    ticket_dir,
+    ticket_workspace,
+)
 from yoi_ticket.cli import ticket_app
 
 RICH = "00001KTNVGT8G"  # closed; intake, state changes, reviews, close; a plan; no relations
@@ -339,7 +347,7 @@ def test_yt209_three_ticket_cycle_through_the_cli(tmp_path: Path) -> None:
             "path": f"{STORE}/{STORAGE}/artifacts/relations.json",
             "line": 7,
             "message": f"dependency cycle: {STORAGE} -> {REST} -> {QUEUED} -> {STORAGE}",
-            "hint": None,
+            "hint": "remove or reverse one depends_on/blocks relation of the cycle",
         }
     ]
 
@@ -599,3 +607,70 @@ def test_yt217_in_a_v1_store(tmp_path: Path) -> None:
         ("YT110", "warning", STORE, None),
         ("YT217", "error", f"{STORE}/open/{V1_OPEN}/thread.md", 1),
     }
+
+
+# ---------------------------------------------------------------- all at once
+
+
+def test_every_yt1_yt2_rule_fires_in_one_store_and_each_finding_has_a_hint(
+    tmp_path: Path,
+) -> None:
+    """One store damaged in every way the YT1xx/YT2xx rules know (the two v1-only rules
+    need a v1 store, below): each code shows up, and each finding says how to fix it."""
+    from conftest import CORPUS, V2
+    from yoi_ticket.doctor.registry import RULES
+
+    closed, planning = "00001KSKBPVH0", "00001KSKBPDVG"
+    workspace = ticket_workspace(tmp_path, RICH, QUEUED, REMOTE, closed, planning)
+    store = workspace / STORE
+    rich_dir, closed_dir, planning_dir = (
+        ticket_dir(workspace, t) for t in (RICH, closed, planning)
+    )
+    thread = rich_dir / "thread.md"
+    text = thread.read_text(encoding="utf-8")
+    pasted = text[text.index(QUEUE) :].split("\n---\n")[0] + "\n---\n"
+    thread.write_text(text + pasted, encoding="utf-8")  # YT213 + YT214
+    edit(thread, DECISION, DECISION.removesuffix(" -->"))  # YT201
+    edit(thread, INTAKE, INTAKE.replace(" author: intake", ""))  # YT205
+    edit(thread, REVIEW, REVIEW.replace("approve", "lgtm"))  # YT204
+    edit(thread, " reason: orchestrator_acceptance field", " field")  # YT203
+    edit(
+        rich_dir / "item.md",
+        "updated_at: '2026-06-09T10:46:50Z'",
+        "updated_at: '2026-06-09T10:00:00Z'",
+    )  # YT216
+    edit(rich_dir / "item.md", "state: 'closed'", "state: 'done'")  # YT215
+    plan = rich_dir / "artifacts" / "orchestration-plan.jsonl"
+    plan.write_text(plan.read_text().replace(RICH, QUEUED) + "{oops\n")  # YT211, YT210
+    os.symlink(outside(tmp_path) / "notes.md", rich_dir / "artifacts" / "notes.md")  # YT212
+    relations = ticket_dir(workspace, QUEUED) / "artifacts" / "relations.json"
+    edit(relations, '"target": "00001KVZBCQH4"', f'"target": "{REMOTE}"')  # YT209
+    relations = ticket_dir(workspace, REMOTE) / "artifacts" / "relations.json"
+    edit(relations, '"target": "00001KVZKST83"', f'"target": "{REMOTE}"')  # YT207
+    edit(relations, '"target": "00001KVZKSTE2"', '"target": "00001KVZKSTE3"')  # YT208
+    edit(relations, '"kind": "related"', '"kind": "needs"')  # YT206
+    (closed_dir / "resolution.md").unlink()  # YT111
+    edit(closed_dir / "thread.md", " at: 2026-05-27T00:00:20Z -->", " -->")  # YT202
+    edit(closed_dir / "thread.md", "close author: hare at", "close at")  # YT217
+    edit(closed_dir / "item.md", 'created_at: "2026-05-27T00:00:20Z"', "created_at: soon")  # YT115
+    edit(closed_dir / "item.md", 'state: "closed"', 'state: "closed"\nslug: x')  # YT108
+    edit(planning_dir / "item.md", 'state: "planning"', 'state: "in-progress"')  # YT107
+    edit(planning_dir / "item.md", 'title: "Permission', 'x: "Permission')  # YT106
+    with (planning_dir / "thread.md").open("ab") as handle:
+        handle.write(b"\n\xff\n")  # YT117
+    shutil.copytree(CORPUS / V2 / STORE / planning, store / "my-ticket")  # YT101
+    (store / "00001KSKBPZZ0").mkdir()  # YT102, YT103, YT104
+    broken = store / "00001KSKBPZZ1"
+    shutil.copytree(CORPUS / V2 / STORE / planning, broken)
+    (broken / "item.md").write_text("---\ntitle: [\n---\n")  # YT105
+    shutil.copytree(CORPUS / V2 / STORE / closed, store / "closed" / closed)  # YT109, YT112
+    (workspace / "TODO.md").write_text("- see tickets/old.md\n")  # YT113
+    os.symlink(tmp_path / "outside", store / "00001KSKBPZZ2")  # YT116
+
+    found_codes = {d.code for d in diagnose(workspace)}
+    v1 = ticket_workspace(tmp_path, V1_OPEN, layout=V1, name="v1")
+    edit(ticket_dir(v1, V1_OPEN) / "item.md", f"id: {V1_OPEN}", "id: 20260607-223233-other")
+    found_codes |= {d.code for d in diagnose(v1)}  # YT110, YT114
+    assert found_codes == {r.code for r in RULES if r.code.startswith(("YT1", "YT2"))}
+    for diagnostic in [*diagnose(workspace), *diagnose(v1)]:
+        assert diagnostic.hint, f"{diagnostic.code} {diagnostic.message!r} has no hint"

@@ -159,7 +159,12 @@ def required_field_missing(ctx: DoctorContext, ticket: Ticket) -> Iterator[Findi
     if _is_v1_check(ctx, ticket):
         required: tuple[str, ...] = ("id", "title", "created_at", "updated_at")
         if not as_text(fields.get("status")) and not as_text(fields.get("workflow_state")):
-            yield Finding(path, 1, "v1 field 'status' (or 'workflow_state') is missing")
+            yield Finding(
+                path,
+                1,
+                "v1 field 'status' (or 'workflow_state') is missing",
+                "add 'status: open' (or pending, closed) to the frontmatter",
+            )
     else:
         required = V2_REQUIRED_FIELDS
     for key in required:

@@ -62,7 +62,10 @@ def event_without_at(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
     for event in _parsed(ticket):
         if not event.at:
             yield Finding(
-                ticket.file_path(THREAD), event.line, f"{event.kind} event has no 'at' time"
+                ticket.file_path(THREAD),
+                event.line,
+                f"{event.kind} event has no 'at' time",
+                "add 'at: <time of the event>' (like 2026-06-07T22:02:25Z) to the header",
             )
         elif parse_time(event.at) is None:
             yield Finding(
@@ -95,6 +98,7 @@ def incomplete_state_change(ctx: DoctorContext, ticket: Ticket) -> Iterator[Find
                     ticket.file_path(THREAD),
                     event.line,
                     f"state_changed event lacks {', '.join(missing)}",
+                    "add " + " ".join(f"'{key}: ...'" for key in missing) + " to the header",
                 )
 
 
@@ -144,9 +148,19 @@ def empty_intake_summary(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding
     for event in _parsed(ticket):
         if event.kind == "intake_summary":
             if not event.author:
-                yield Finding(ticket.file_path(THREAD), event.line, "intake_summary has no author")
+                yield Finding(
+                    ticket.file_path(THREAD),
+                    event.line,
+                    "intake_summary has no author",
+                    "add 'author: NAME' to the header",
+                )
             if not event.body.strip():
-                yield Finding(ticket.file_path(THREAD), event.line, "intake_summary has no body")
+                yield Finding(
+                    ticket.file_path(THREAD),
+                    event.line,
+                    "intake_summary has no body",
+                    "write the summary below the header",
+                )
 
 
 @rule(
@@ -165,7 +179,13 @@ def relations_invalid(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
     path = ticket.file_path(RELATIONS_PATH)
     for problem in ticket.problems:
         if problem.kind == "relations":
-            yield Finding(path, problem.line, problem.message)
+            yield Finding(
+                path,
+                problem.line,
+                problem.message,
+                'the file is {"version": 1, "relations": [{"ticket_id", "kind", "target", '
+                '"note", "author", "at"}, ...]}',
+            )
     for relation in ticket.relations:
         if relation.ticket_id != ticket.id:
             yield Finding(
@@ -183,9 +203,12 @@ def relations_invalid(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
                 f"relation kind {relation.kind!r} is not one of {', '.join(RELATION_KINDS)}"
                 if relation.kind
                 else "relation has no kind",
+                f"use one of {', '.join(RELATION_KINDS)}",
             )
         if not relation.target:
-            yield Finding(path, relation.line, "relation has no target")
+            yield Finding(
+                path, relation.line, "relation has no target", 'add "target": "<ticket id>"'
+            )
 
 
 @rule(
@@ -206,6 +229,7 @@ def relation_to_self(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
                 ticket.file_path(RELATIONS_PATH),
                 relation.line,
                 f"{relation.kind} relation targets its own ticket",
+                "point the relation at the intended ticket, or remove it",
             )
 
 
@@ -262,7 +286,12 @@ def relation_cycle(ctx: DoctorContext, subject: None) -> Iterator[Finding]:
     for cycle in _cycles(edges):
         first = cycle[0]
         names = " -> ".join([*(ref.source for ref in cycle), first.source])
-        yield Finding(first.path, first.line, f"dependency cycle: {names}")
+        yield Finding(
+            first.path,
+            first.line,
+            f"dependency cycle: {names}",
+            "remove or reverse one depends_on/blocks relation of the cycle",
+        )
 
 
 def _cycles(edges: dict[str, list[RelationRef]]) -> list[list[RelationRef]]:
@@ -359,17 +388,28 @@ def plan_invalid(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
     path = ticket.file_path(PLAN_PATH)
     for problem in ticket.problems:
         if problem.kind == "plan":
-            yield Finding(path, problem.line, problem.message)
+            yield Finding(
+                path,
+                problem.line,
+                problem.message,
+                'each line is one JSON object: {"id": ..., "ticket_id": ..., "kind": ...}',
+            )
     for record in ticket.plan:
         if not record.id:
-            yield Finding(path, record.line, "plan record has no id")
+            yield Finding(path, record.line, "plan record has no id", 'add "id": "<record id>"')
         if not record.ticket_id:
-            yield Finding(path, record.line, "plan record has no ticket_id")
+            yield Finding(
+                path,
+                record.line,
+                "plan record has no ticket_id",
+                f'add "ticket_id": "{ticket.id}"',
+            )
         if record.kind not in PLAN_KINDS:
             yield Finding(
                 path,
                 record.line,
                 f"plan record kind {record.kind!r} is not one of {', '.join(PLAN_KINDS)}",
+                f"use one of {', '.join(PLAN_KINDS)}",
             )
 
 
@@ -392,6 +432,7 @@ def plan_other_ticket(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
                 record.line,
                 f"plan record ticket_id {record.ticket_id!r} is not the owning ticket "
                 f"{ticket.id!r}",
+                f"move the record to the plan of {record.ticket_id}, or fix its ticket_id",
             )
 
 
@@ -549,7 +590,12 @@ def event_without_author(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding
     YT205, for ``state_changed`` YT203)."""
     for event in _parsed(ticket):
         if not event.author and event.kind not in ("intake_summary", "state_changed"):
-            yield Finding(ticket.file_path(THREAD), event.line, f"{event.kind} event has no author")
+            yield Finding(
+                ticket.file_path(THREAD),
+                event.line,
+                f"{event.kind} event has no author",
+                "add 'author: NAME' to the header (quote names with spaces)",
+            )
 
 
 RULES = (
