@@ -450,3 +450,49 @@ def test_list_leaves_the_workspace_untouched(v2_ws: Path, yoi_home: Path) -> Non
     )
     assert git(v2_ws, "status", "--porcelain", "--ignored").stdout == before
     assert not yoi_home.exists()
+
+
+def test_undecodable_folder_name_prints_as_an_escape(tmp_path: Path) -> None:
+    """A ticket folder whose name is not UTF-8 must not crash output on a strict stdout."""
+    workspace = copy_corpus(V2, tmp_path / "ws")
+    root = workspace / ".yoi" / "tickets"
+    try:
+        os.mkdir(os.fsencode(root) + b"/bad\xff")
+    except OSError:
+        pytest.skip("this file system refuses non-UTF-8 names")
+    bad = root / os.fsdecode(b"bad\xff")
+    for name in ("item.md", "thread.md"):
+        (bad / name).write_bytes((root / SAMPLE / name).read_bytes())
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict"}
+
+    def yoi(*args: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(
+            [str(BIN / "yoi-ticket"), *args, "-C", str(workspace)],
+            capture_output=True,
+            check=False,
+            env=env,
+        )
+
+    listed = yoi("list", "--format", "json")
+    assert listed.returncode == 0, listed.stderr
+    ids = [row["id"] for row in strict_json(listed.stdout.decode("utf-8"))["tickets"]]
+    assert ids[-1] == "bad\udcff"
+    table = yoi("list")
+    assert table.returncode == 0, table.stderr
+    assert table.stdout.decode("utf-8").splitlines()[-1].startswith("bad\\udcff\tqueued\t")
+    shown = yoi("show", "bad", "--format", "json")
+    assert shown.returncode == 0, shown.stderr
+    assert strict_json(shown.stdout.decode("utf-8"))["ticket"]["id"] == "bad\udcff"
+    for fmt in ("text", "json", "github", "sarif"):
+        checked = yoi("doctor", "--no-local", "--format", fmt)
+        assert checked.returncode == 1, (fmt, checked.stderr)
+        assert b"internal error" not in checked.stderr
+        assert "bad" in checked.stdout.decode("utf-8")
+    report = tmp_path / "doctor.sarif"
+    written = yoi("doctor", "--no-local", "--format", "sarif", "-o", str(report))
+    assert written.returncode == 1, written.stderr
+    uris = [
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for result in strict_json(report.read_text(encoding="utf-8"))["runs"][0]["results"]
+    ]
+    assert ".yoi/tickets/bad%FF" in uris

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -438,3 +439,11 @@ def test_doctor_cli_output_is_identical_between_runs(tmp_path: Path) -> None:
     diagnostics = json.loads(outputs[0])["diagnostics"]
     keys = [(d["path"], d["line"] or 0, d["code"]) for d in diagnostics]
     assert keys == sorted(keys)
+
+
+def test_sarif_uri_of_a_file_name_that_is_not_utf8() -> None:
+    path = os.fsdecode(b".yoi/tickets/bad\xff/item.md")
+    report = Report("/w", [Diagnostic("YT101", Severity.ERROR, path, 1, "m")])
+    (run,) = json.loads(render("sarif", report))["runs"]
+    location = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location["uri"] == ".yoi/tickets/bad%FF/item.md"

@@ -357,7 +357,7 @@ def doctor_command(
     if output is not None:
         from yoi_ticket.fsutil import write_text_atomic
 
-        write_text_atomic(output, text)
+        write_text_atomic(output, _printable(text))
     else:
         typer.echo(text, nl=False)
     for line in report.fixes:
@@ -744,8 +744,22 @@ def merge_driver_uninstall_command(workspace: WorkspaceOption = None) -> int:
 # ---------------------------------------------------------------- entry points
 
 
+def _printable(text: str) -> str:
+    """``text`` with undecodable file-name bytes (lone surrogates) as ``\\udcff`` escapes."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _safe_streams() -> None:
+    """Print undecodable file names as ``\\udcff`` escapes instead of failing to encode them."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+
+
 def main() -> None:
     """Console script ``yoi``."""
+    _safe_streams()
     if sys.argv[1:2] == ["ticket"]:
         # Straight to the ticket group, with the same usage lines: the outer group
         # would first build a pydantic validator for its own --help flag, which
@@ -757,6 +771,7 @@ def main() -> None:
 
 def ticket_main() -> None:
     """Console script ``yoi-ticket`` and ``python -m yoi_ticket``."""
+    _safe_streams()
     ticket_app(prog_name="yoi-ticket")
 
 

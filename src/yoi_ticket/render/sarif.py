@@ -84,6 +84,8 @@ def _rule_entry(code: str, severity: Severity) -> dict[str, Any]:
 def _artifact_location(path: str) -> dict[str, str]:
     """A valid URI reference: workspace-relative paths against ``%SRCROOT%``, others as
     ``file:`` URIs; characters such as spaces, ``%`` and ``#`` are percent-encoded."""
+    # surrogateescape: a file name that is not UTF-8 gets its own bytes percent-encoded.
+    uri = quote(path, safe=_URI_SAFE, errors="surrogateescape")
     if PurePosixPath(path).is_absolute():
-        return {"uri": "file://" + quote(path, safe=_URI_SAFE)}
-    return {"uri": quote(path, safe=_URI_SAFE), "uriBaseId": "%SRCROOT%"}
+        return {"uri": "file://" + uri}
+    return {"uri": uri, "uriBaseId": "%SRCROOT%"}
