@@ -563,3 +563,9 @@ def test_state_memo_is_scoped_to_one_git_operation(tmp_path: Path, repo: Path) -
     lock.unlink()
     assert merge_thread_now(ours_thread, theirs_thread) == 0
     assert merge_item_now()[0] == 1  # outside a git operation there is no memo
+
+
+def test_driver_command_quotes_an_interpreter_path_with_spaces() -> None:
+    assert driver_command("/opt/my tools/bin/python") == (
+        "'/opt/my tools/bin/python' -m yoi_ticket merge-driver run --marker-size %L %O %A %B %P"
+    )

@@ -57,7 +57,13 @@ class DriverSetup:
 
 def driver_command(python: str | None = None) -> str:
     """The command git runs: this interpreter, by absolute path, running the driver module."""
-    interpreter = os.path.abspath(python or sys.executable)
+    interpreter = python or sys.executable
+    if not interpreter:
+        raise UsageError(
+            "cannot tell which Python interpreter runs yoi-ticket",
+            hint="run the install with a regular Python: python -m yoi_ticket merge-driver install",
+        )
+    interpreter = os.path.abspath(interpreter)
     return f"{shlex.quote(interpreter)} -m yoi_ticket merge-driver run --marker-size %L %O %A %B %P"
 
 
