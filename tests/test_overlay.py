@@ -258,3 +258,18 @@ def test_an_unusable_data_dir_is_a_clear_error(
     monkeypatch.setenv("YOI_DATA_DIR", str(blocker / "data"))
     with pytest.raises(UsageError, match="cannot write the overlay"):
         claim(Overlay.for_workspace(v2_workspace), TICKET, "coder-1", "coder")
+
+
+@pytest.mark.parametrize(
+    "content", ["{broken", '{"version": 2, "canonical_path": "x", "created_at": "t"}']
+)
+def test_an_unreadable_or_newer_workspace_json_is_never_overwritten(
+    v2_workspace: Path, content: str
+) -> None:
+    overlay = Overlay.for_workspace(v2_workspace)
+    overlay.ensure()
+    overlay.workspace_record_path.write_text(content)
+    claim(overlay, TICKET, "coder-1", "coder")
+    assert overlay.workspace_record_path.read_text() == content
+    with pytest.raises(RecordError):
+        overlay.read_workspace_record()

@@ -291,23 +291,25 @@ class Overlay:
         if not self.exists():
             return
         spelled = str(self.identity.path)
-        current = self._workspace_record_or_none()
-        if current is not None and spelled in current.seen_paths:
+        if self._has_seen(spelled):
             return
         with self._lock(WORKSPACE_LOCK):
-            record = self._workspace_record_or_none() or WorkspaceRecord(
+            if self._has_seen(spelled):
+                return
+            record = self.read_workspace_record() or WorkspaceRecord(
                 canonical_path=self.identity.canonical_path, created_at=now()
             )
-            if spelled in record.seen_paths:
-                return
             record.seen_paths.append(spelled)
             atomicfile.write_replace(self.workspace_record_path, record.to_json())
 
-    def _workspace_record_or_none(self) -> WorkspaceRecord | None:
+    def _has_seen(self, spelled: str) -> bool:
+        """Whether ``workspace.json`` lists ``spelled``; an unreadable one is left alone
+        (never overwritten) for doctor to report."""
         try:
-            return self.read_workspace_record()
+            record = self.read_workspace_record()
         except RecordError:
-            return None  # rewritten from scratch; doctor reports an unreadable one first
+            return True
+        return record is not None and spelled in record.seen_paths
 
     def append_history(self, entry: Mapping[str, Any]) -> None:
         """Append one audit line to ``history.jsonl`` (callers hold the state lock)."""
