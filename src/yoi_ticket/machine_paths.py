@@ -1,0 +1,168 @@
+"""Machine-local paths: absolute paths that only mean something on the machine that wrote them.
+
+A path is machine-local when it names a home directory (``/home/<user>``,
+``/Users/<user>``, ``/var/home/<user>``, ``/root``, ``C:\\Users\\<user>``,
+``/mnt/c/Users/<user>``), a per-user runtime folder (``/run/user/<uid>``), a
+Unix socket (an absolute path ending in ``.sock``), or lies under one of the
+folders a caller names as local (the data dir, the runtime dir, the
+workspace's own absolute path). These are *certain*. Temporary folders
+(``/tmp``, ``/var/folders``) and ``~/`` paths are *uncertain*: machine-local
+when a tool wrote them into a field, but common in hand-written instructions.
+
+Any user's home counts, not only the current user's: CI runs on another
+machine than the one that wrote the file. Paths inside URLs
+(``https://host/home/x``) are not paths on this machine and are skipped;
+``file://`` URLs are not skipped.
+
+Scanning is cheap: :meth:`MachinePaths.find` runs a few substring tests
+before any regular expression.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+HOME = "a home directory"
+RUN_USER = "a per-user runtime folder"
+SOCKET = "a socket file"
+TEMP = "a temporary folder"
+TILDE = "a path in the user's home"
+
+# Characters that end a path token in text.
+_END = r"""(?=$|[/\\\s"'`)\]},;:>|*])"""
+# A path must start a token: not preceded by a word character or path punctuation.
+_START = r"(?<![\w.~/\\$%@+-])"
+_USER = r"[A-Za-z0-9_][A-Za-z0-9._@+-]*"
+_PATTERNS: tuple[tuple[str, str, bool], ...] = (
+    (HOME, rf"{_START}(?:/mnt/[A-Za-z])?/(?:home|Users|var/home|export/home)/{_USER}{_END}", True),
+    (HOME, rf"{_START}/root{_END}", True),
+    (HOME, rf"(?<![\w])[A-Za-z]:(?:\\+|/)(?i:users)(?:\\+|/){_USER}{_END}", True),
+    (RUN_USER, rf"{_START}/run/user/\d+{_END}", True),
+    (SOCKET, rf"""(?:{_START}/|(?<![\w])[A-Za-z]:\\)[^\s"'`<>|]*?\.sock(?![\w.-])""", True),
+    (TEMP, rf"{_START}/(?:private/)?(?:tmp|var/folders)/[^\s\"'`<>|]", False),
+    (TILDE, r"(?<![\w.~/\\$%@-])~/[^\s\"'`<>|]", False),
+)
+_REGEXES = tuple((kind, re.compile(pattern), certain) for kind, pattern, certain in _PATTERNS)
+# Substrings one of which every match contains (checked before any regex runs).
+_MARKERS = (
+    "/home/",
+    "/Users/",
+    ":/users/",
+    "sers\\",
+    "/root",
+    "/run/user/",
+    ".sock",
+    "/tmp/",
+    "/var/folders/",
+    "~/",
+)
+_FILE_URL = re.compile(r"(?i)file://")
+_TOKEN_END = re.compile(r"""[\s"'`<>()\[\]{},;|*]""")
+_TOKEN_START = re.compile(r"""[\s"'`<>({,;|*=]""")  # not "[": URLs hold [::1]
+MAX_SHOWN = 80
+
+
+@dataclass(frozen=True, slots=True)
+class PathHit:
+    """One machine-local path found in a text."""
+
+    path: str  # the whole path token, shortened for display
+    kind: str  # what makes it machine-local (HOME, SOCKET, "the data dir", ...)
+    certain: bool
+    start: int  # offset in the scanned text
+
+
+class MachinePaths:
+    """Finds machine-local paths; ``local_dirs`` maps extra folders to what they are."""
+
+    def __init__(self, local_dirs: Iterable[tuple[str, str]] = ()) -> None:
+        dirs: dict[str, str] = {}
+        for folder, kind in local_dirs:
+            for spelling in _spellings(folder):
+                dirs.setdefault(spelling, kind)
+        # Longest first so that a path under the runtime dir inside the data dir names the former.
+        self.local_dirs = tuple(sorted(dirs.items(), key=lambda item: -len(item[0])))
+        self._markers = (*_MARKERS, *(folder for folder, _ in self.local_dirs))
+
+    def may_contain(self, text: str) -> bool:
+        """A cheap test: ``False`` means :meth:`find` would surely find nothing."""
+        return any(marker in text for marker in self._markers)
+
+    def find(self, text: str, *, certain_only: bool = False) -> list[PathHit]:
+        """Machine-local paths in ``text``, one per start offset, in text order."""
+        if not self.may_contain(text):
+            return []
+        if "://" in text:  # file:///home/x is a local path: blank the scheme's slashes
+            text = _FILE_URL.sub("file:  ", text)
+        hits: dict[int, PathHit] = {}
+        for folder, kind in self.local_dirs:
+            for start in _occurrences(text, folder):
+                hits[start] = PathHit(_token(text, start), kind, True, start)
+        for kind, regex, certain in _REGEXES:
+            if certain_only and not certain:
+                continue
+            for match in regex.finditer(text):
+                start = match.start()
+                if start in hits or _inside_url(text, start):
+                    continue
+                hits[start] = PathHit(_token(text, start), kind, certain, start)
+        return [hits[start] for start in sorted(_outermost(hits))]
+
+
+def _outermost(hits: dict[int, PathHit]) -> list[int]:
+    """Drop hits that start inside an earlier hit's token (``/home/a/x.sock`` is one path)."""
+    kept: list[int] = []
+    end = -1
+    for start in sorted(hits):
+        if start < end:
+            continue
+        kept.append(start)
+        end = start + len(hits[start].path)
+    return kept
+
+
+def _spellings(folder: str) -> list[str]:
+    """The folder as given and resolved, without a trailing separator; roots are ignored."""
+    spellings = []
+    for candidate in (folder, os.path.realpath(folder)):
+        text = candidate.rstrip("/\\")
+        if text.count("/") + text.count("\\") >= 2 and text not in spellings:
+            spellings.append(text)
+    return spellings
+
+
+def _occurrences(text: str, folder: str) -> Iterable[int]:
+    start = text.find(folder)
+    while start != -1:
+        end = start + len(folder)
+        before = text[start - 1] if start else ""
+        after = text[end] if end < len(text) else ""
+        if (
+            (not before or not (before.isalnum() or before in "._-~/\\"))
+            and (not after or after in "/\\" or not (after.isalnum() or after in "._-"))
+            and not _inside_url(text, start)
+        ):
+            yield start
+        start = text.find(folder, end)
+
+
+def _token_start(text: str, start: int) -> int:
+    begin = start
+    while begin > 0 and not _TOKEN_START.match(text[begin - 1]):
+        begin -= 1
+    return begin
+
+
+def _inside_url(text: str, start: int) -> bool:
+    """Whether offset ``start`` lies in a URL such as ``https://host/home/x`` (not ``file:``)."""
+    prefix = text[_token_start(text, start) : start]
+    return "://" in prefix
+
+
+def _token(text: str, start: int) -> str:
+    match = _TOKEN_END.search(text, start)
+    token = text[start : match.start() if match else len(text)].rstrip(".:,")
+    return token if len(token) <= MAX_SHOWN else token[: MAX_SHOWN - 3] + "..."
