@@ -496,3 +496,16 @@ def test_undecodable_folder_name_prints_as_an_escape(tmp_path: Path) -> None:
         for result in strict_json(report.read_text(encoding="utf-8"))["runs"][0]["results"]
     ]
     assert ".yoi/tickets/bad%FF" in uris
+
+
+def test_unreadable_store_is_a_one_line_error_exit_2(tmp_path: Path) -> None:
+    (tmp_path / ".yoi").mkdir()
+    (tmp_path / ".yoi" / "tickets").symlink_to("tickets")
+    for args in (("list",), ("show", SAMPLE), ("doctor", "--no-local")):
+        result = run(*args, "-C", str(tmp_path))
+        assert result.exit_code == 2, (args, result.output)
+        assert result.stderr == (
+            "error: cannot read the ticket store folder .yoi/tickets: "
+            "Too many levels of symbolic links\n"
+            "hint: check its permissions, or where it links to\n"
+        )

@@ -15,6 +15,7 @@ from yoi_ticket.errors import (
     AmbiguousTicketError,
     ConfigError,
     TicketNotFoundError,
+    UsageError,
 )
 from yoi_ticket.ids import IdForm, id_form
 from yoi_ticket.models import V2_STATES, Ticket
@@ -455,3 +456,20 @@ def test_symlink_loop_in_the_store_does_not_hang(tmp_path: Path) -> None:
     assert tickets[SAMPLE].escapes == ["artifacts/loop"]
     for ticket_id in ("00001KSKBP9YG", "00001KSKBP9YH"):
         assert tickets[ticket_id].escapes == ["."]
+
+
+def test_store_root_symlink_loop_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / ".yoi").mkdir()
+    (tmp_path / ".yoi" / "tickets").symlink_to("tickets")
+    with pytest.raises(UsageError) as info:
+        Store(tmp_path).scan()
+    assert info.value.message == (
+        "cannot read the ticket store folder .yoi/tickets: Too many levels of symbolic links"
+    )
+    assert info.value.exit_code == EXIT_USAGE
+
+
+def test_store_root_that_is_a_file_is_an_empty_store(tmp_path: Path) -> None:
+    (tmp_path / ".yoi").mkdir()
+    (tmp_path / ".yoi" / "tickets").write_text("not a folder\n", encoding="utf-8")
+    assert not Store(tmp_path).scan().exists

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from yoi_ticket import artifacts, textfile
 from yoi_ticket.config import TicketConfig, load_config
-from yoi_ticket.errors import AmbiguousTicketError, TicketNotFoundError
+from yoi_ticket.errors import AmbiguousTicketError, TicketNotFoundError, UsageError
 from yoi_ticket.ids import unsafe_component_reason
 from yoi_ticket.item import parse_item
 from yoi_ticket.models import V1_BUCKETS, Layout, PlanRecord, Problem, Relation, Ticket
@@ -82,12 +82,11 @@ class Store:
         scan = StoreScan()
         try:
             entries = sorted(os.scandir(self.root), key=lambda e: e.name)
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             scan.exists = False
             return scan
-        except NotADirectoryError:
-            scan.exists = False
-            return scan
+        except OSError as exc:
+            raise _unreadable(self.root_rel, exc) from None
         real_root = os.path.realpath(self.root)
         for entry in entries:
             if entry.name.startswith("."):
@@ -100,7 +99,11 @@ class Store:
                 continue
             if entry.name in V1_BUCKETS and not entry.is_symlink() and _is_bucket(entry.path):
                 scan.buckets.append(f"{self.root_rel}/{entry.name}")
-                for child in sorted(os.scandir(entry.path), key=lambda e: e.name):
+                try:
+                    children = sorted(os.scandir(entry.path), key=lambda e: e.name)
+                except OSError as exc:
+                    raise _unreadable(f"{self.root_rel}/{entry.name}", exc) from None
+                for child in children:
                     if child.name.startswith(".") or not (_is_dir(child) or _is_dead_link(child)):
                         continue
                     scan.locations.append(
@@ -332,6 +335,14 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
 def _is_dead_link(entry: os.DirEntry[str]) -> bool:
     """A broken or looping symlink: it may stand for a ticket folder, so it is reported."""
     return entry.is_symlink() and not os.path.exists(entry.path)
+
+
+def _unreadable(folder: str, exc: OSError) -> UsageError:
+    """The store cannot be listed at all (permissions, a symlink loop): an environment error."""
+    return UsageError(
+        f"cannot read the ticket store folder {folder}: {exc.strerror or exc}",
+        hint="check its permissions, or where it links to",
+    )
 
 
 def _is_bucket(path: str) -> bool:
