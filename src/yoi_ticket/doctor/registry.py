@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from yoi_ticket.doctor.rule import Rule
-from yoi_ticket.doctor.rules import merge_config, structure, thread_rules
+from yoi_ticket.doctor.rules import leaks, local, merge_config, structure, thread_rules
 from yoi_ticket.errors import UsageError
 
 RULES: tuple[Rule, ...] = (
     *structure.RULES,
     *thread_rules.RULES,
+    *leaks.RULES,
+    *local.RULES,
     *merge_config.RULES,
 )
 

@@ -1,0 +1,474 @@
+"""YT4xx: the health of this workspace's local overlay (claims, sessions, launches).
+
+All rules have scope ``local`` (skipped by ``--no-local``). Pod status decides
+staleness, never age. Paths of findings are absolute: the overlay lies outside
+the workspace. The overlay is read once per run through :func:`local_view`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from yoi_ticket.claims import ClaimListing, list_claims
+from yoi_ticket.doctor.context import DoctorContext
+from yoi_ticket.doctor.diagnostics import Finding, Severity
+from yoi_ticket.doctor.rule import rule
+from yoi_ticket.errors import YoiError
+from yoi_ticket.overlay import (
+    Locations,
+    Overlay,
+    OverlayInfo,
+    RecordError,
+    TicketClaim,
+    list_overlays,
+    other_overlays,
+    read_record,
+)
+from yoi_ticket.pending import PendingEntry, list_pending
+from yoi_ticket.pods import STALE, PodRegistry, PodStatusChecker, restorable_pod_names
+from yoi_ticket.sessions import SessionsListing, list_sessions
+from yoi_ticket.workspace import MARKER
+
+E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
+FINISHED_STATES = ("closed", "done")
+
+
+@dataclass
+class LocalView:
+    """What doctor reads of the overlay and the runtime, once per run."""
+
+    overlay: Overlay
+    checker: PodStatusChecker
+    claims: ClaimListing = field(default_factory=ClaimListing)
+    sessions: SessionsListing | None = None
+    pending: list[PendingEntry] = field(default_factory=list)
+    pending_error: str | None = None
+
+    @property
+    def registry(self) -> PodRegistry:
+        return self.checker.registry
+
+
+def quiet_locations() -> Locations:
+    """The configured data and runtime dirs (platformdirs' warning about an unset
+    XDG_RUNTIME_DIR is not doctor's business: CI runs without one)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return Locations.from_env()
+
+
+def local_view(ctx: DoctorContext) -> LocalView:
+    """The overlay of ``ctx.workspace`` and the Pod registry, read once and shared by rules."""
+
+    def build() -> LocalView:
+        overlay = Overlay.for_workspace(ctx.workspace, quiet_locations())
+        view = LocalView(overlay, PodStatusChecker(overlay.locations))
+        if not overlay.exists():
+            return view
+        view.claims = list_claims(overlay, view.checker)
+        view.sessions = list_sessions(overlay)
+        try:
+            view.pending = list_pending(overlay)
+        except (OSError, YoiError) as exc:
+            view.pending_error = str(exc)
+        return view
+
+    return ctx.memo("local.view", build)
+
+
+def known_pods(ctx: DoctorContext) -> dict[str, str]:
+    """Pod names this machine knows, each with why (for YT302); never the Companion or the
+    Orchestrator, whose names are the same for every clone of the workspace."""
+    view = local_view(ctx)
+    known: dict[str, str] = {}
+    for entry in view.claims.claims:
+        known.setdefault(entry.claim.pod_name, f"holds the local claim on {entry.claim.ticket_id}")
+    for pending in view.pending:
+        if pending.record is not None:
+            known.setdefault(
+                pending.record.pod_name, f"is being launched for {pending.record.ticket_id}"
+            )
+    for session in view.sessions.sessions if view.sessions else []:
+        known.setdefault(session.pod_name, f"has a local {session.role} role session")
+    for allocation in view.registry.allocations:
+        known.setdefault(allocation.pod_name, "is in the runtime Pod registry (pods.json)")
+    for name in restorable_pod_names(view.overlay.locations):
+        known.setdefault(name, "has saved Pod metadata in the data dir")
+    identity = view.overlay.identity
+    for workspace_wide in (identity.companion, identity.orchestrator):
+        known.pop(workspace_wide, None)
+    return known
+
+
+def _ticket_state(ctx: DoctorContext, ticket_id: str) -> tuple[bool, str | None]:
+    """Whether the ticket exists in the store, and its state."""
+    states = ctx.memo("local.states", lambda: {s.id: s.state for s in ctx.index.summaries})
+    if ticket_id in states:
+        return True, states[ticket_id]
+    location = ctx.store.locate(ticket_id)
+    if location is None:
+        return False, None
+    if location.escapes is not None:
+        return True, None
+    return True, ctx.store.load(location).state
+
+
+def _without_path(message: str, path: Path) -> str:
+    prefix = f"{path}: "
+    return message[len(prefix) :] if message.startswith(prefix) else message
+
+
+def _claim_text(claim: TicketClaim) -> str:
+    return f"claim by Pod '{claim.pod_name}' (role {claim.role}) on {claim.ticket_id}"
+
+
+@rule(
+    "YT401",
+    W,
+    "local",
+    "Stale claim",
+    why="A claim whose Pod is neither running nor restorable blocks the ticket: nobody works "
+    "on it, yet every new claim or launch for it is refused.",
+    example="ticket-claims/00001KSKBP9YG.json names Pod coder-1, which is not in pods.json "
+    "and has no saved metadata",
+    fix="Release it (yoi ticket release ID --pod HOLDER) or take it over "
+    "(yoi ticket reclaim ID --pod POD --role ROLE).",
+)
+def stale_claim(ctx: DoctorContext, subject: object = None) -> Iterator[Finding]:
+    """Reports claims whose Pod is stale: not live (no running pid in pods.json), not
+    restorable (no saved metadata) and not foreign (the claim was made on this host).
+    Judged by Pod status only, never by the claim's age."""
+    for entry in local_view(ctx).claims.claims:
+        if entry.status.status == STALE:
+            claim = entry.claim
+            yield Finding(
+                str(entry.path),
+                None,
+                f"{_claim_text(claim)} is stale: {entry.status.detail}",
+                f"yoi ticket release {claim.ticket_id} --pod {claim.pod_name}, or "
+                f"yoi ticket reclaim {claim.ticket_id} --pod POD --role {claim.role}",
+            )
+
+
+@rule(
+    "YT402",
+    W,
+    "local",
+    "Claim on a missing, closed or done ticket",
+    why="Work on a ticket that is finished or gone is over; the claim only keeps its Pod "
+    "listed as busy and confuses 'yoi ticket claims'.",
+    example="ticket-claims/00001KSKBP9YG.json while .yoi/tickets/00001KSKBP9YG is closed",
+    fix="Release it: yoi ticket release ID --pod HOLDER (after a rename, claim the new id).",
+)
+def claim_on_finished_ticket(ctx: DoctorContext, subject: object = None) -> Iterator[Finding]:
+    """Reports claims on tickets that are not in the store, or whose state is closed or
+    done."""
+    for entry in local_view(ctx).claims.claims:
+        claim = entry.claim
+        exists, state = _ticket_state(ctx, claim.ticket_id)
+        if exists and state not in FINISHED_STATES:
+            continue
+        why = "is not in the store" if not exists else f"is {state}"
+        yield Finding(
+            str(entry.path),
+            None,
+            f"{_claim_text(claim)}, a ticket that {why}",
+            f"yoi ticket release {claim.ticket_id} --pod {claim.pod_name}",
+        )
+
+
+@rule(
+    "YT403",
+    E,
+    "local",
+    "Unreadable or partial overlay file",
+    why="Claims, role sessions, the workspace record and the Pod registry are written "
+    "atomically; a file that does not parse was damaged or hand-edited, and the claims or "
+    "sessions in it are invisible to every command.",
+    example='ticket-claims/00001KSKBP9YG.json containing {"ticket_id": "00001KSKBP9YG", "pod_na',
+    fix="Look at the file, then remove it or restore its JSON. A claim can be re-created "
+    "with yoi ticket claim ID --pod POD --role ROLE.",
+)
+def unreadable_overlay_file(ctx: DoctorContext, subject: object = None) -> Iterator[Finding]:
+    """Reports claim files, role-sessions.json, pending records, workspace.json and the
+    runtime registry pods.json that cannot be read or do not hold a valid record."""
+    view = local_view(ctx)
+    for error in view.claims.errors:
+        try:
+            read_record(error.path, TicketClaim)
+        except FileNotFoundError:
+            continue
+        except RecordError:
+            yield _unreadable(error.path, error.message)
+    if view.sessions is not None and view.sessions.error is not None:
+        yield _unreadable(view.sessions.path, view.sessions.error)
+    for pending in view.pending:
+        if pending.record is None and pending.error and os.path.exists(pending.path):
+            yield _unreadable(pending.path, pending.error)
+    if view.pending_error is not None:
+        yield _unreadable(view.overlay.pending_dir, view.pending_error)
+    if view.overlay.exists():
+        try:
+            view.overlay.read_workspace_record()
+        except RecordError as exc:
+            yield _unreadable(view.overlay.workspace_record_path, exc.message)
+    if view.registry.error is not None:
+        path = view.overlay.locations.pod_registry
+        yield _unreadable(path, view.registry.error)
+
+
+def _unreadable(path: Path, message: str) -> Finding:
+    return Finding(
+        str(path),
+        None,
+        _without_path(message, path),
+        "look at the file, then fix its JSON or remove it (re-create a claim with "
+        "'yoi ticket claim ID --pod POD --role ROLE')",
+    )
+
+
+@rule(
+    "YT404",
+    E,
+    "local",
+    "Overlay file names another ticket than its file name",
+    why="Claims are found by file name; a file named for one ticket that holds another "
+    "ticket's claim makes both tickets look claimed wrongly (usually a hand copy or rename).",
+    example='ticket-claims/00001KSKBP9YG.json containing {"ticket_id": "00001KSKBPDVG", ...}',
+    fix="Remove the file and claim the intended ticket again with yoi ticket claim.",
+)
+def overlay_file_names_other_ticket(
+    ctx: DoctorContext, subject: object = None
+) -> Iterator[Finding]:
+    """Reports claim files and pending launch records whose content is about another ticket
+    than the one their file name encodes."""
+    view = local_view(ctx)
+    for error in view.claims.errors:
+        try:
+            claim = read_record(error.path, TicketClaim)
+        except (FileNotFoundError, RecordError):
+            continue
+        yield Finding(
+            str(error.path),
+            None,
+            _without_path(error.message, error.path),
+            f"remove the file, then: yoi ticket claim {claim.ticket_id} --pod {claim.pod_name} "
+            f"--role {claim.role}",
+        )
+    for pending in view.pending:
+        if pending.record is not None and pending.error:
+            yield Finding(
+                str(pending.path),
+                None,
+                _without_path(pending.error, pending.path),
+                "remove the file once no launch for either ticket is running",
+            )
+
+
+@rule(
+    "YT405",
+    E,
+    "local",
+    "Claim held by the Companion",
+    why="The Companion is the workspace's general-purpose Pod, outside ticket roles; it never "
+    "holds claims, so a claim in its name was made by hand or by a broken tool.",
+    example="ticket-claims/00001KSKBP9YG.json with pod_name 'yoi' in workspace .../yoi",
+    fix="Release it (yoi ticket release ID --pod COMPANION) and claim with a ticket-role Pod.",
+)
+def companion_claim(ctx: DoctorContext, subject: object = None) -> Iterator[Finding]:
+    """Reports claims whose Pod is the Companion (the basename of the canonical workspace
+    path) or whose role is ``companion``."""
+    view = local_view(ctx)
+    companion = view.overlay.identity.companion
+    for entry in view.claims.claims:
+        claim = entry.claim
+        if claim.pod_name == companion or claim.role == "companion":
+            yield Finding(
+                str(entry.path),
+                None,
+                f"{_claim_text(claim)} is held by the Companion, which never holds claims",
+                f"yoi ticket release {claim.ticket_id} --pod {claim.pod_name}, then claim it "
+                "with a ticket-role Pod",
+            )
+
+
+@rule(
+    "YT406",
+    W,
+    "local",
+    "Dead pending launch",
+    why="A launcher that died (killed, crashed) leaves its pending record behind. It blocks "
+    "nothing, but it hides whether the Pod it was starting is running without a claim.",
+    example="pending/00001KSKBP9YG.json whose launcher (pid 4242) is gone: its lock is free",
+    fix="yoi ticket doctor --fix removes it. Check whether the Pod runs and claim the ticket "
+    "for it if so.",
+)
+def dead_pending_launch(ctx: DoctorContext, subject: object = None) -> Iterator[Finding]:
+    """Reports pending launch records whose OS lock is free (the launcher is gone). Fixed by
+    --fix."""
+    for pending in local_view(ctx).pending:
+        if pending.alive or not os.path.exists(pending.path):
+            continue
+        record = pending.record
+        what = (
+            f"launch of Pod '{record.pod_name}' (role {record.role}, pid {record.pid}) "
+            f"for {record.ticket_id}"
+            if record is not None
+            else "launch"
+        )
+        yield Finding(
+            str(pending.path),
+            None,
+            f"dead pending {what}: its launcher is gone",
+            "yoi ticket doctor --fix removes it",
+        )
+
+
+@rule(
+    "YT407",
+    INFO,
+    "local",
+    "Leftover temporary file in the overlay",
+    why="A process killed between writing a temp file and renaming it into place leaves the "
+    "temp file; it holds nothing anyone reads.",
+    example="ticket-claims/.tmp-4242-9f3a1c2b7d0e",
+    fix="yoi ticket doctor --fix removes it.",
+)
+def leftover_temp_file(ctx: DoctorContext, subject: object = None) -> Iterator[Finding]:
+    """Reports temporary files in the overlay whose writing process is no longer running.
+    Fixed by --fix."""
+    from yoi_ticket.overlay import leftover_temp_files
+
+    for path in leftover_temp_files(local_view(ctx).overlay):
+        yield Finding(
+            str(path),
+            None,
+            "leftover temporary file of an interrupted write",
+            "yoi ticket doctor --fix removes it",
+        )
+
+
+@rule(
+    "YT408",
+    W,
+    "local",
+    "Split overlay",
+    why="The overlay is keyed by the canonical workspace path. If another overlay recorded "
+    "paths that now resolve to this workspace (a moved checkout, a symlink change, a tool "
+    "that keyed differently), claims and sessions are split between two folders and each "
+    "command sees only half of them.",
+    example="<data dir>/workspaces/repo-1a2b.../workspace.json lists /home/alice/old/repo, "
+    "now a symlink to this workspace",
+    fix="Re-create the claims and sessions of the other overlay here "
+    "(yoi ticket claim / yoi ticket session record), then remove the other folder.",
+)
+def split_overlay(ctx: DoctorContext, subject: object = None) -> Iterator[Finding]:
+    """Reports other overlays under <data dir>/workspaces whose recorded canonical path or
+    seen paths resolve to this workspace's canonical path (or equal one of its paths)."""
+    from yoi_ticket.workspace import canonical_path
+
+    view = local_view(ctx)
+    mine = view.overlay.identity.canonical_path
+    same = {info.key for info in other_overlays(view.overlay)}
+    resolved: dict[str, str | None] = {}
+    for info in _overlays(ctx):
+        if info.key == view.overlay.identity.key or info.record is None:
+            continue
+        if info.key not in same:
+            for path in _recorded_paths(info):
+                if path not in resolved:
+                    resolved[path] = canonical_path(path) if os.path.isdir(path) else None
+                if resolved[path] == mine:
+                    same.add(info.key)
+                    break
+        if info.key in same:
+            yield Finding(
+                str(info.path),
+                None,
+                f"another overlay ({info.key}) also belongs to this workspace ({mine})",
+                f"re-create its claims and sessions here, then remove {info.path}",
+            )
+
+
+def _overlays(ctx: DoctorContext) -> list[OverlayInfo]:
+    return ctx.memo("local.overlays", lambda: list_overlays(local_view(ctx).overlay.locations))
+
+
+def _recorded_paths(info: OverlayInfo) -> list[str]:
+    paths = [info.record.canonical_path] if info.record is not None else []
+    return list(dict.fromkeys([*paths, *info.seen_paths]))
+
+
+@rule(
+    "YT409",
+    INFO,
+    "local",
+    "Overlay of a workspace that no longer exists",
+    why="An overlay whose workspace was deleted or moved away keeps its claims and sessions "
+    "forever; it only takes space, and may confuse a workspace re-created at that path.",
+    example="<data dir>/workspaces/old-repo-1a2b.../ whose recorded paths all vanished",
+    fix="Check its claims, then remove the folder (rm -r PATH).",
+)
+def vanished_workspace_overlay(ctx: DoctorContext, subject: object = None) -> Iterator[Finding]:
+    """Notes overlays under <data dir>/workspaces none of whose recorded workspace paths is
+    still a workspace (a folder holding .yoi/)."""
+    mine = local_view(ctx).overlay.identity.key
+    for info in _overlays(ctx):
+        if info.key == mine or info.record is None:
+            continue
+        paths = _recorded_paths(info)
+        if paths and not any(os.path.isdir(os.path.join(p, MARKER)) for p in paths):
+            yield Finding(
+                str(info.path),
+                None,
+                f"overlay of {info.record.canonical_path}, which no longer exists",
+                f"check its claims, then remove it: rm -r {info.path}",
+            )
+
+
+@rule(
+    "YT410",
+    INFO,
+    "local",
+    "Role session related to a missing ticket",
+    why="A role session lists the tickets its Pod works on; an id that is not in the store "
+    "was mistyped, renamed, or deleted on another branch.",
+    example='role-sessions.json: "coder-1": {"related_tickets": [{"id": "00001KSKBP9YG"}]} '
+    "while no such ticket exists",
+    fix="Check out the branch that has the ticket, or link the session to the right id "
+    "(yoi ticket session link ID --pod POD).",
+)
+def session_missing_ticket(ctx: DoctorContext, subject: object = None) -> Iterator[Finding]:
+    """Notes role sessions whose related tickets include an id that is not in the store."""
+    sessions = local_view(ctx).sessions
+    if sessions is None:
+        return
+    for session in sessions.sessions:
+        for ticket in session.related_tickets:
+            if not _ticket_state(ctx, ticket.id)[0]:
+                yield Finding(
+                    str(sessions.path),
+                    None,
+                    f"role session of Pod '{session.pod_name}' relates to {ticket.id}, "
+                    "which is not in the store",
+                    "check out the branch holding it, or link the session to the right ticket",
+                )
+
+
+RULES = (
+    stale_claim,
+    claim_on_finished_ticket,
+    unreadable_overlay_file,
+    overlay_file_names_other_ticket,
+    companion_claim,
+    dead_pending_launch,
+    leftover_temp_file,
+    split_overlay,
+    vanished_workspace_overlay,
+    session_missing_ticket,
+)
