@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from overlay_helpers import small_workspace
 from yoi_ticket.claims import claim, list_claims, read_claim, reclaim, release
 from yoi_ticket.errors import InvalidNameError, RefusedError, UsageError
 from yoi_ticket.overlay import Overlay
@@ -35,8 +36,14 @@ runpy.run_module("yoi_ticket", run_name="__main__", alter_sys=True)
 
 
 @pytest.fixture
-def overlay(v2_workspace: Path) -> Overlay:
-    return Overlay.for_workspace(v2_workspace)
+def workspace(tmp_path: Path) -> Path:
+    """Four corpus tickets in a git repository (smaller and faster than the whole corpus)."""
+    return small_workspace(tmp_path)
+
+
+@pytest.fixture
+def overlay(workspace: Path) -> Overlay:
+    return Overlay.for_workspace(workspace)
 
 
 @pytest.fixture
@@ -108,11 +115,11 @@ def test_the_companion_and_role_companion_cannot_claim(overlay: Overlay) -> None
 
 
 def test_unknown_roles_are_rejected_and_configured_ones_accepted(
-    overlay: Overlay, v2_workspace: Path
+    overlay: Overlay, workspace: Path
 ) -> None:
     with pytest.raises(UsageError, match="unknown role 'painter'"):
         claim(overlay, TICKET, "p", "painter")
-    config = v2_workspace / ".yoi" / "ticket.config.toml"
+    config = workspace / ".yoi" / "ticket.config.toml"
     config.write_text(config.read_text() + '\n[roles.painter]\nprofile = "x"\n')
     assert claim(overlay, TICKET, "p", "painter").claim.role == "painter"
 

@@ -14,11 +14,18 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from conftest import git
+from overlay_helpers import small_workspace
 from yoi_ticket.cli import ticket_app
 
 FIRST = "00001KSKBPDVG"
 SECOND = "00001KSKBPHRG"
 THIRD = "00001KSKBPVH0"
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """Four corpus tickets in a git repository (smaller and faster than the whole corpus)."""
+    return small_workspace(tmp_path)
 
 
 def run(workspace: Path, *args: str) -> Result:
@@ -39,8 +46,8 @@ def sleeper() -> Iterator[subprocess.Popen[bytes]]:
     process.wait()
 
 
-def test_claim_release_and_reclaim_report_what_they_did(v2_workspace: Path) -> None:
-    ws = v2_workspace
+def test_claim_release_and_reclaim_report_what_they_did(workspace: Path) -> None:
+    ws = workspace
     assert run(ws, "claim", FIRST, "--pod", "c1", "--role", "coder").stdout == (
         f"claimed {FIRST} for Pod c1 (role coder)\n"
     )
@@ -61,8 +68,8 @@ def test_claim_release_and_reclaim_report_what_they_did(v2_workspace: Path) -> N
     assert released.stdout == f"released {FIRST} (held by Pod c2, role coder)\n"
 
 
-def test_usage_errors_exit_2_and_refusals_exit_1(v2_workspace: Path) -> None:
-    ws = v2_workspace
+def test_usage_errors_exit_2_and_refusals_exit_1(workspace: Path) -> None:
+    ws = workspace
     cases = {
         ("claim", "../x", "--pod", "p", "--role", "coder"): 2,
         ("claim", FIRST, "--pod", "p/q", "--role", "coder"): 2,
@@ -83,9 +90,9 @@ def test_usage_errors_exit_2_and_refusals_exit_1(v2_workspace: Path) -> None:
 
 
 def test_claims_json_joins_ticket_title_state_and_pod_status(
-    v2_workspace: Path, yoi_home: Path, sleeper: subprocess.Popen[bytes]
+    workspace: Path, yoi_home: Path, sleeper: subprocess.Popen[bytes]
 ) -> None:
-    ws = v2_workspace
+    ws = workspace
     run(ws, "claim", FIRST, "--pod", "live-1", "--role", "coder")
     run(ws, "claim", "20990101-000000-idea", "--pod", "in-1", "--role", "intake", "--allow-missing")
     (yoi_home / "run").mkdir()
@@ -125,20 +132,20 @@ def test_claims_json_joins_ticket_title_state_and_pod_status(
 
 
 def test_claims_lists_nothing_and_creates_nothing_before_any_claim(
-    v2_workspace: Path, yoi_home: Path
+    workspace: Path, yoi_home: Path
 ) -> None:
-    assert run_json(v2_workspace, "claims") == {
+    assert run_json(workspace, "claims") == {
         "version": 1,
-        "workspace": str(v2_workspace),
+        "workspace": str(workspace),
         "claims": [],
         "errors": [],
     }
-    assert run_json(v2_workspace, "sessions")["sessions"] == []
+    assert run_json(workspace, "sessions")["sessions"] == []
     assert not yoi_home.exists()
 
 
-def test_list_shows_claims_and_filters_by_them(v2_workspace: Path) -> None:
-    ws = v2_workspace
+def test_list_shows_claims_and_filters_by_them(workspace: Path) -> None:
+    ws = workspace
     run(ws, "claim", FIRST, "--pod", "c1", "--role", "coder")
     run(ws, "claim", SECOND, "--pod", "r1", "--role", "reviewer")
 
@@ -159,9 +166,9 @@ def test_list_shows_claims_and_filters_by_them(v2_workspace: Path) -> None:
 
 
 def test_launch_runs_the_command_after_the_separator_and_passes_its_status(
-    v2_workspace: Path,
+    workspace: Path,
 ) -> None:
-    ws = v2_workspace
+    ws = workspace
     failed = run(ws, "launch", FIRST, "--pod", "c1", "--role", "coder", "--", "sh", "-c", "exit 7")
     assert failed.exit_code == 7
     assert run_json(ws, "claims")["claims"] == []
@@ -173,8 +180,8 @@ def test_launch_runs_the_command_after_the_separator_and_passes_its_status(
     assert missing.stderr.startswith("error: cannot run '/no/such/cmd'")
 
 
-def test_session_record_link_and_sessions_json(v2_workspace: Path) -> None:
-    ws = v2_workspace
+def test_session_record_link_and_sessions_json(workspace: Path) -> None:
+    ws = workspace
     recorded = run(ws, "session", "record", "--pod", "in-1", "--role", "intake")
     assert (
         recorded.stdout
@@ -204,11 +211,11 @@ def test_session_record_link_and_sessions_json(v2_workspace: Path) -> None:
 
 
 def test_workspace_prints_key_overlay_and_pod_names(
-    v2_workspace: Path, tmp_path: Path, yoi_home: Path
+    workspace: Path, tmp_path: Path, yoi_home: Path
 ) -> None:
     link = tmp_path / "alias"
-    link.symlink_to(v2_workspace, target_is_directory=True)
-    run(v2_workspace, "claim", FIRST, "--pod", "c1", "--role", "coder")
+    link.symlink_to(workspace, target_is_directory=True)
+    run(workspace, "claim", FIRST, "--pod", "c1", "--role", "coder")
 
     document = run_json(link, "workspace")
 
@@ -216,7 +223,7 @@ def test_workspace_prints_key_overlay_and_pod_names(
     assert document == {
         "version": 1,
         "workspace": str(link),
-        "canonical_path": os.path.realpath(v2_workspace),
+        "canonical_path": os.path.realpath(workspace),
         "key": key,
         "overlay": str(yoi_home / "workspaces" / key),
         "overlay_exists": True,
@@ -224,9 +231,9 @@ def test_workspace_prints_key_overlay_and_pod_names(
         "runtime_dir": str(yoi_home / "run"),
         "companion": "ws",
         "orchestrator": "ws-orchestrator",
-        "seen_paths": [str(v2_workspace), str(link)],
+        "seen_paths": [str(workspace), str(link)],
         "other_overlays": [],
     }
-    text = run(v2_workspace, "workspace").stdout
+    text = run(workspace, "workspace").stdout
     assert f"key:             {key}\n" in text
     assert "companion:       ws\n" in text

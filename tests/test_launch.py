@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from overlay_helpers import small_workspace
 from yoi_ticket import pending
 from yoi_ticket.claims import claim, list_claims, read_claim
 from yoi_ticket.errors import RefusedError
@@ -24,8 +25,14 @@ TICKET = "00001KSKBPDVG"
 
 
 @pytest.fixture
-def overlay(v2_workspace: Path) -> Overlay:
-    return Overlay.for_workspace(v2_workspace)
+def workspace(tmp_path: Path) -> Path:
+    """Four corpus tickets in a git repository (smaller and faster than the whole corpus)."""
+    return small_workspace(tmp_path)
+
+
+@pytest.fixture
+def overlay(workspace: Path) -> Overlay:
+    return Overlay.for_workspace(workspace)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import git
+from overlay_helpers import small_workspace
 from yoi_ticket import atomicfile
 from yoi_ticket.claims import claim, list_claims, read_claim
 from yoi_ticket.errors import UsageError
@@ -30,6 +31,12 @@ from yoi_ticket.sessions import record_session
 
 TICKET = "00001KSKBPDVG"
 OTHER_TICKET = "00001KSKBPHRG"
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """Four corpus tickets in a git repository (smaller and faster than the whole corpus)."""
+    return small_workspace(tmp_path)
 
 
 @pytest.fixture
@@ -63,9 +70,9 @@ def test_locations_follow_the_documented_precedence(yoi_home: Path, tmp_path: Pa
 
 @pytest.mark.parametrize("mask", [0o000, 0o277])
 def test_overlay_is_0700_and_its_files_0600_whatever_the_umask(
-    v2_workspace: Path, yoi_home: Path, umask: None, mask: int
+    workspace: Path, yoi_home: Path, umask: None, mask: int
 ) -> None:
-    overlay = Overlay.for_workspace(v2_workspace)
+    overlay = Overlay.for_workspace(workspace)
     os.umask(mask)
     claim(overlay, TICKET, "coder-1", "coder")
     assert run_launch(overlay, OTHER_TICKET, "reviewer-1", "reviewer", ["true"]) == 0
@@ -91,45 +98,45 @@ def test_overlay_is_0700_and_its_files_0600_whatever_the_umask(
     assert stat.S_IMODE(yoi_home.stat().st_mode) == 0o700
 
 
-def test_nothing_is_written_inside_the_workspace(v2_workspace: Path) -> None:
-    overlay = Overlay.for_workspace(v2_workspace)
+def test_nothing_is_written_inside_the_workspace(workspace: Path) -> None:
+    overlay = Overlay.for_workspace(workspace)
     claim(overlay, TICKET, "coder-1", "coder")
     record_session(overlay, "intake-1", "intake")
     assert run_launch(overlay, OTHER_TICKET, "coder-2", "coder", ["true"]) == 0
-    assert git(v2_workspace, "status", "--porcelain", "--ignored").stdout == ""
-    assert not overlay.root.is_relative_to(v2_workspace)
+    assert git(workspace, "status", "--porcelain", "--ignored").stdout == ""
+    assert not overlay.root.is_relative_to(workspace)
 
 
 def test_a_data_dir_inside_the_workspace_is_refused(
-    v2_workspace: Path, monkeypatch: pytest.MonkeyPatch
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("YOI_DATA_DIR", str(v2_workspace / ".yoi" / "local"))
-    overlay = Overlay.for_workspace(v2_workspace)
+    monkeypatch.setenv("YOI_DATA_DIR", str(workspace / ".yoi" / "local"))
+    overlay = Overlay.for_workspace(workspace)
     with pytest.raises(UsageError, match="inside the workspace"):
         claim(overlay, TICKET, "coder-1", "coder")
-    assert not (v2_workspace / ".yoi" / "local").exists()
-    assert git(v2_workspace, "status", "--porcelain", "--ignored").stdout == ""
+    assert not (workspace / ".yoi" / "local").exists()
+    assert git(workspace, "status", "--porcelain", "--ignored").stdout == ""
 
 
 def test_workspace_json_records_every_path_the_workspace_was_seen_under(
-    v2_workspace: Path, tmp_path: Path
+    workspace: Path, tmp_path: Path
 ) -> None:
     link = tmp_path / "alias"
-    link.symlink_to(v2_workspace, target_is_directory=True)
-    claim(Overlay.for_workspace(v2_workspace), TICKET, "coder-1", "coder")
+    link.symlink_to(workspace, target_is_directory=True)
+    claim(Overlay.for_workspace(workspace), TICKET, "coder-1", "coder")
     overlay = Overlay.for_workspace(link)
     overlay.ensure()
     overlay.ensure()
 
     record = json.loads(overlay.workspace_record_path.read_text())
     assert record["version"] == 1
-    assert record["canonical_path"] == os.path.realpath(v2_workspace)
-    assert record["seen_paths"] == [str(v2_workspace), str(link)]
+    assert record["canonical_path"] == os.path.realpath(workspace)
+    assert record["seen_paths"] == [str(workspace), str(link)]
     assert record["created_at"].endswith("Z")
 
 
-def test_unknown_fields_are_read_and_written_back(v2_workspace: Path) -> None:
-    overlay = Overlay.for_workspace(v2_workspace)
+def test_unknown_fields_are_read_and_written_back(workspace: Path) -> None:
+    overlay = Overlay.for_workspace(workspace)
     record_session(overlay, "intake-1", "intake")
     data = json.loads(overlay.sessions_path.read_text())
     data["written_by"] = "a newer tool"
@@ -144,8 +151,8 @@ def test_unknown_fields_are_read_and_written_back(v2_workspace: Path) -> None:
     assert after["sessions"]["intake-1"]["related_tickets"][0]["id"] == TICKET
 
 
-def test_claim_files_are_complete_json_with_the_schema_fields(v2_workspace: Path) -> None:
-    overlay = Overlay.for_workspace(v2_workspace)
+def test_claim_files_are_complete_json_with_the_schema_fields(workspace: Path) -> None:
+    overlay = Overlay.for_workspace(workspace)
     claim(overlay, TICKET, "coder-1", "coder")
     data = json.loads(overlay.claim_path(TICKET).read_text())
     assert set(data) == {
@@ -161,8 +168,8 @@ def test_claim_files_are_complete_json_with_the_schema_fields(v2_workspace: Path
     assert list(overlay.claims_dir.iterdir()) == [overlay.claim_path(TICKET)]
 
 
-def test_a_newer_or_broken_claim_file_is_reported_not_raised(v2_workspace: Path) -> None:
-    overlay = Overlay.for_workspace(v2_workspace)
+def test_a_newer_or_broken_claim_file_is_reported_not_raised(workspace: Path) -> None:
+    overlay = Overlay.for_workspace(workspace)
     claim(overlay, TICKET, "coder-1", "coder")
     newer = overlay.claim_path(OTHER_TICKET)
     newer.write_text(
@@ -198,8 +205,8 @@ def test_write_exclusive_never_replaces_and_leaves_no_temp_file(tmp_path: Path) 
     assert [p.name for p in tmp_path.iterdir()] == ["claim.json"]
 
 
-def test_temp_files_of_dead_writers_are_leftovers(v2_workspace: Path) -> None:
-    overlay = Overlay.for_workspace(v2_workspace)
+def test_temp_files_of_dead_writers_are_leftovers(workspace: Path) -> None:
+    overlay = Overlay.for_workspace(workspace)
     claim(overlay, TICKET, "coder-1", "coder")
     dead = overlay.claims_dir / f".tmp-{dead_pid()}-0badc0de"
     dead.write_bytes(b'{"half": ')
@@ -214,9 +221,9 @@ def test_temp_files_of_dead_writers_are_leftovers(v2_workspace: Path) -> None:
 
 
 def test_overlays_are_listed_and_a_split_one_is_found(
-    v2_workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    git(v2_workspace, "worktree", "add", "-q", "-b", "side", str(tmp_path / "side"))
+    git(workspace, "worktree", "add", "-q", "-b", "side", str(tmp_path / "side"))
     main = Overlay.for_workspace(tmp_path / "side")
     claim(main, TICKET, "coder-1", "coder")
     no_git = tmp_path / "no-git-bin"
@@ -238,8 +245,8 @@ def test_overlays_are_listed_and_a_split_one_is_found(
     assert broken[0].error is not None
 
 
-def test_history_is_one_json_object_per_line(v2_workspace: Path) -> None:
-    overlay = Overlay.for_workspace(v2_workspace)
+def test_history_is_one_json_object_per_line(workspace: Path) -> None:
+    overlay = Overlay.for_workspace(workspace)
     claim(overlay, TICKET, "coder-1", "coder")
     claim(overlay, TICKET, "coder-1", "coder")  # unchanged: no history line
     lines = overlay.history_path.read_text().splitlines()
@@ -251,22 +258,22 @@ def test_history_is_one_json_object_per_line(v2_workspace: Path) -> None:
 
 
 def test_an_unusable_data_dir_is_a_clear_error(
-    v2_workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     monkeypatch.setenv("YOI_DATA_DIR", str(blocker / "data"))
     with pytest.raises(UsageError, match="cannot write the overlay"):
-        claim(Overlay.for_workspace(v2_workspace), TICKET, "coder-1", "coder")
+        claim(Overlay.for_workspace(workspace), TICKET, "coder-1", "coder")
 
 
 @pytest.mark.parametrize(
     "content", ["{broken", '{"version": 2, "canonical_path": "x", "created_at": "t"}']
 )
 def test_an_unreadable_or_newer_workspace_json_is_never_overwritten(
-    v2_workspace: Path, content: str
+    workspace: Path, content: str
 ) -> None:
-    overlay = Overlay.for_workspace(v2_workspace)
+    overlay = Overlay.for_workspace(workspace)
     overlay.ensure()
     overlay.workspace_record_path.write_text(content)
     claim(overlay, TICKET, "coder-1", "coder")

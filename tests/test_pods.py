@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from overlay_helpers import small_workspace
 from yoi_ticket.claims import claim, list_claims
 from yoi_ticket.overlay import Locations, Overlay, TicketClaim
 from yoi_ticket.pods import (
@@ -24,6 +25,12 @@ from yoi_ticket.pods import (
 )
 
 TICKETS = ("00001KSKBPDVG", "00001KSKBPHRG", "00001KSKBPVH0", "00001KSQK9T6R")
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """Four corpus tickets in a git repository (smaller and faster than the whole corpus)."""
+    return small_workspace(tmp_path)
 
 
 @pytest.fixture
@@ -52,9 +59,9 @@ def save_metadata(locations: Locations, pod: str) -> None:
 
 
 def test_live_restorable_foreign_and_stale_claims_from_real_files(
-    v2_workspace: Path, sleeper: subprocess.Popen[bytes]
+    workspace: Path, sleeper: subprocess.Popen[bytes]
 ) -> None:
-    overlay = Overlay.for_workspace(v2_workspace)
+    overlay = Overlay.for_workspace(workspace)
     locations = overlay.locations
     for ticket, pod in zip(TICKETS, ("live-pod", "saved-pod", "far-pod", "gone-pod"), strict=True):
         claim(overlay, ticket, pod, "coder")
@@ -176,13 +183,13 @@ def test_unsafe_pod_names_never_reach_the_pods_folder(yoi_home: Path) -> None:
 
 
 def test_known_pod_names_come_from_sessions_claims_registry_and_saved_pods(
-    v2_workspace: Path, sleeper: subprocess.Popen[bytes]
+    workspace: Path, sleeper: subprocess.Popen[bytes]
 ) -> None:
     from yoi_ticket.launch import launch
     from yoi_ticket.pods import known_pod_names
     from yoi_ticket.sessions import record_session
 
-    overlay = Overlay.for_workspace(v2_workspace)
+    overlay = Overlay.for_workspace(workspace)
     assert known_pod_names(overlay) == set()
     claim(overlay, TICKETS[0], "claimer", "coder")
     record_session(overlay, "intake-1", "intake")

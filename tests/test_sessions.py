@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from overlay_helpers import small_workspace
 from yoi_ticket.errors import RefusedError, UsageError
 from yoi_ticket.overlay import Overlay, RecordError
 from yoi_ticket.sessions import (
@@ -38,8 +39,14 @@ for index in range(count):
 
 
 @pytest.fixture
-def overlay(v2_workspace: Path) -> Overlay:
-    return Overlay.for_workspace(v2_workspace)
+def workspace(tmp_path: Path) -> Path:
+    """Four corpus tickets in a git repository (smaller and faster than the whole corpus)."""
+    return small_workspace(tmp_path)
+
+
+@pytest.fixture
+def overlay(workspace: Path) -> Overlay:
+    return Overlay.for_workspace(workspace)
 
 
 def test_intake_session_without_a_ticket_is_later_linked_to_two_tickets(
@@ -77,9 +84,9 @@ def test_origins_default_and_can_be_given(overlay: Overlay) -> None:
 
 
 def test_slugs_come_from_frontmatter_or_the_dated_slug_id(
-    overlay: Overlay, v2_workspace: Path
+    overlay: Overlay, workspace: Path
 ) -> None:
-    item = v2_workspace / ".yoi" / "tickets" / FIRST / "item.md"
+    item = workspace / ".yoi" / "tickets" / FIRST / "item.md"
     item.write_text(item.read_text().replace("---\n", "---\nslug: allow-all-policy\n", 1))
     session = record_session(
         overlay, "intake-1", "intake", tickets=[FIRST, "20260101-120000-new-idea", SECOND]
