@@ -509,3 +509,75 @@ def test_unreadable_store_is_a_one_line_error_exit_2(tmp_path: Path) -> None:
             "Too many levels of symbolic links\n"
             "hint: check its permissions, or where it links to\n"
         )
+
+
+def retitle(workspace: Path, ticket_id: str, title: str) -> None:
+    item = workspace / ".yoi" / "tickets" / ticket_id / "item.md"
+    text = item.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    index = next(n for n, line in enumerate(lines) if line.startswith("title:"))
+    lines[index] = "title: " + json.dumps(title)
+    item.write_text("\n".join(lines), encoding="utf-8")
+
+
+ODD_TITLES = {
+    "00001KSKBPDVG": "[/] closing tag",
+    "00001KSKBPHRG": "[WIP] a [bold]b[/bold]",
+    "00001KSKBPVH0": "tab\there\nnew line \x1b[31mred\x1b[0m",
+}
+
+
+def test_table_cells_stay_on_one_line_without_escapes(tmp_path: Path) -> None:
+    workspace = copy_corpus(V2, tmp_path / "ws")
+    for ticket_id, title in ODD_TITLES.items():
+        retitle(workspace, ticket_id, title)
+    result = run("list", "-C", str(workspace))
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout
+    lines = result.stdout.splitlines()
+    assert len(lines) == 36
+    assert all(len(line.split("\t")) == 4 for line in lines)
+    assert lines[2].split("\t")[2] == "tab here new line  [31mred [0m"
+    shown = run("show", "00001KSKBPVH0", "-C", str(workspace))
+    assert shown.stdout.splitlines()[0] == "00001KSKBPVH0  tab here new line  [31mred [0m"
+
+
+def run_on_a_terminal(args: list[str]) -> tuple[int, str]:
+    """Run ``yoi-ticket`` with its stdout on a pseudo-terminal; return status and output."""
+    import pty
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [str(BIN / "yoi-ticket"), *args],
+        stdout=slave,
+        stderr=slave,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "COLUMNS": "200", "LINES": "50", "TERM": "xterm"},
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the other side is closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    return proc.wait(timeout=60), b"".join(chunks).decode("utf-8", errors="replace")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_table_on_a_terminal_shows_brackets_as_written(tmp_path: Path) -> None:
+    workspace = copy_corpus(V2, tmp_path / "ws")
+    for ticket_id, title in ODD_TITLES.items():
+        retitle(workspace, ticket_id, title)
+    status, output = run_on_a_terminal(["list", "-C", str(workspace)])
+    assert status == 0, output
+    assert "internal error" not in output
+    plain = output.replace("\r\n", "\n")
+    assert "[/] closing tag" in plain
+    assert "[WIP] a [bold]b[/bold]" in plain
+    assert "\x1b[31mred" not in plain  # the title's own escape sequence is not passed on
+    assert "id" in plain.splitlines()[0] and "title" in plain.splitlines()[0]

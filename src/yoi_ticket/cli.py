@@ -193,18 +193,27 @@ def _claim_cell(claim: dict[str, Any] | None) -> str:
 
 
 def _print_table(columns: tuple[str, ...], cells: list[list[str]]) -> None:
-    """A rich table on a terminal; tab-separated lines otherwise."""
+    """A rich table on a terminal; tab-separated lines otherwise.
+
+    Cells are ticket data: control characters (tabs, newlines, escape sequences)
+    become spaces, and on a terminal brackets are shown as written, not read as markup.
+    """
+    cells = [[cell.translate(_CONTROL_TO_SPACE) for cell in row] for row in cells]
     if not _is_tty():
         for row in cells:
             typer.echo("\t".join(row))
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(*columns, box=None, header_style="bold")
     for row in cells:
-        table.add_row(*row)
+        table.add_row(*(Text(cell) for cell in row))
     Console(no_color="NO_COLOR" in os.environ).print(table)
+
+
+_CONTROL_TO_SPACE = {code: " " for code in (*range(32), *range(127, 160))}
 
 
 @ticket_app.command("show")
@@ -253,6 +262,7 @@ def _show_text(details: dict[str, Any]) -> str:
         lines.append("")
         lines.append("Artifacts:")
         lines.extend(f"  {name}" for name in details["artifacts"])
+    lines = [line.translate(_CONTROL_TO_SPACE) for line in lines]  # one line per item
     if details["body"].strip():
         lines.append("")
         lines.append(details["body"].strip())
