@@ -16,8 +16,15 @@ def run_doctor(
     """Check ``workspace`` with ``options`` and return the sorted diagnostics."""
     ctx = make_context(workspace, options)
     diagnostics = run(ctx, progress=progress)
+    fixes: list[str] = []
+    if options.fix:
+        from yoi_ticket.doctor.fixes import apply_fixes
+
+        outcome = apply_fixes(ctx, diagnostics, dry_run=options.dry_run)
+        diagnostics, fixes = outcome.diagnostics, outcome.lines
     return Report(
         workspace=os.fspath(workspace),
         diagnostics=diagnostics,
         tickets_checked=len(ctx.index.summaries),
+        fixes=fixes,
     )

@@ -1,0 +1,91 @@
+"""``doctor --fix``: the safe fixes of SPEC 9.2, each reported.
+
+Only two kinds of findings are ever fixed, both in the local overlay (never a
+tracked file, never a claim): dead pending launch records (YT406) and leftover
+temporary files (YT407). Each is checked again right before removal: a pending
+record is removed under the overlay's state lock only while its launch lock is
+free, a temp file only while its writer is not running. With ``dry_run`` the
+fixes are listed and nothing is touched. Fixed findings leave the report.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from yoi_ticket.doctor.context import DoctorContext
+from yoi_ticket.doctor.diagnostics import Diagnostic
+
+DEAD_PENDING = "YT406"
+LEFTOVER_TEMP = "YT407"
+FIXABLE = (DEAD_PENDING, LEFTOVER_TEMP)
+
+
+@dataclass(frozen=True)
+class FixOutcome:
+    diagnostics: list[Diagnostic]  # what is still to report
+    lines: list[str]  # one line per fix done, skipped or (dry run) planned
+
+
+def apply_fixes(
+    ctx: DoctorContext, diagnostics: list[Diagnostic], *, dry_run: bool = False
+) -> FixOutcome:
+    """Fix the fixable findings among ``diagnostics``; return the rest and what was done."""
+    remaining: list[Diagnostic] = []
+    lines: list[str] = []
+    for diagnostic in diagnostics:
+        fixer = _FIXERS.get(diagnostic.code)
+        path = Path(diagnostic.path)
+        if fixer is None or not path.is_absolute() or _inside(path, ctx.workspace):
+            remaining.append(diagnostic)
+            continue
+        what = _WHAT[diagnostic.code]
+        if dry_run:
+            lines.append(f"would remove {what} {path}")
+            remaining.append(diagnostic)
+            continue
+        if fixer(ctx, path):
+            lines.append(f"removed {what} {path}")
+        elif path.exists():
+            lines.append(f"kept {what} {path}: it is in use again")
+            remaining.append(diagnostic)
+    return FixOutcome(remaining, lines)
+
+
+def _remove_dead_pending(ctx: DoctorContext, path: Path) -> bool:
+    from yoi_ticket import pending
+    from yoi_ticket.doctor.rules.local import local_view
+
+    overlay = local_view(ctx).overlay
+    if path.parent != overlay.pending_dir:
+        return False
+    return pending.remove_dead(overlay, path)
+
+
+def _remove_temp_file(ctx: DoctorContext, path: Path) -> bool:
+    from yoi_ticket import atomicfile
+    from yoi_ticket.doctor.rules.local import local_view
+    from yoi_ticket.pods import pid_alive
+
+    overlay = local_view(ctx).overlay
+    if not _inside(path, overlay.root):
+        return False
+    pid = atomicfile.temp_owner_pid(path.name)
+    if pid is None or (pid != os.getpid() and pid_alive(pid)):
+        return False
+    return atomicfile.remove(path)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    real = Path(os.path.realpath(path))
+    root = Path(os.path.realpath(folder))
+    return real == root or root in real.parents
+
+
+_FIXERS: dict[str, Callable[[DoctorContext, Path], bool]] = {
+    DEAD_PENDING: _remove_dead_pending,
+    LEFTOVER_TEMP: _remove_temp_file,
+}
+_WHAT = {DEAD_PENDING: "dead pending launch", LEFTOVER_TEMP: "leftover temporary file"}
