@@ -407,6 +407,17 @@ def test_yt112_same_id_in_two_v1_buckets(tmp_path: Path) -> None:
     }
 
 
+def test_yt112_ids_differing_only_in_case(tmp_path: Path) -> None:
+    """On a case-insensitive file system the two folders would be one."""
+    workspace = ticket_workspace(tmp_path, CLOSED)
+    shutil.copytree(ticket_dir(workspace, CLOSED), workspace / STORE / CLOSED.lower())
+    assert found(workspace) == {
+        ("YT101", "error", f"{STORE}/{CLOSED.lower()}", None),
+        ("YT112", "error", f"{STORE}/{CLOSED.lower()}", None),
+        ("YT112", "error", f"{STORE}/{CLOSED}", None),
+    }
+
+
 # ---------------------------------------------------------------- YT113 legacy files
 
 
