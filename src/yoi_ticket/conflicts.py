@@ -19,14 +19,15 @@ default, more with the ``conflict-marker-size`` attribute). A lone
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from yoi_ticket.models import Event
 
 MARKER_PRECHECK = "<<<<<<<"
 MARKER_PRECHECK_BYTES = MARKER_PRECHECK.encode()
-_MARKER_RE = re.compile(r"^(<{7,}|\|{7,}|={7,}|>{7,})([ \t][^\n]*)?$", re.MULTILINE)
+_CANDIDATE_RE = re.compile(r"\n[<|=>]{7}")  # cheap: only line starts that may be markers
+_MARKER_RE = re.compile(r"(<{7,}|\|{7,}|={7,}|>{7,})([ \t][^\n]*)?\r?(?=\n|$)")
 _LEFTOVER_RE = re.compile(
     r"\.(?:orig|rej)$"  # git mergetool backups, rejected hunks of git apply --reject
     r"|\.(?:BASE|LOCAL|REMOTE|BACKUP)\."  # thread.md.BASE.md (older mergetools)
@@ -60,7 +61,7 @@ def find_conflict_blocks(text: str) -> list[ConflictBlock]:
     blocks: list[ConflictBlock] = []
     pending: dict[int, _Open] = {}  # marker size -> the block being read
     line, position = 1, 0
-    for match in _MARKER_RE.finditer(text):
+    for match in _marker_lines(text):
         line += text.count("\n", position, match.start())
         position = match.start()
         marker, label = match.group(1), (match.group(2) or "").strip()
@@ -79,6 +80,17 @@ def find_conflict_blocks(text: str) -> list[ConflictBlock]:
             del pending[size]
     blocks.sort(key=lambda b: (b.line, b.marker_size))
     return blocks
+
+
+def _marker_lines(text: str) -> Iterator[re.Match[str]]:
+    """Lines made of a marker (7 or more of one of ``<|=>``) and an optional label."""
+    first = _MARKER_RE.match(text)
+    if first is not None:
+        yield first
+    for candidate in _CANDIDATE_RE.finditer(text):
+        match = _MARKER_RE.match(text, candidate.start() + 1)
+        if match is not None:
+            yield match
 
 
 def has_conflict_markers(data: bytes) -> bool:

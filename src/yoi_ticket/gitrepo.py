@@ -203,7 +203,7 @@ class GitRepo:
             _, kind, _, data = self._git.get_object_data(f"{rev}:{self.top(path)}")
         except ValueError:  # "missing": no such path in that commit
             return None
-        return bytes(data) if kind == "blob" else None
+        return bytes(data) if kind in (b"blob", "blob") else None  # bytes in GitPython 3.1
 
     # -- history
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from yoi_ticket.doctor.context import DoctorOptions
 from yoi_ticket.doctor.report import Report
+from yoi_ticket.doctor.rules.conflicts import check_git_options, close_git
 from yoi_ticket.doctor.runner import Progress, make_context, run
 
 
@@ -14,14 +15,22 @@ def run_doctor(
     workspace: Path, options: DoctorOptions, *, progress: Progress | None = None
 ) -> Report:
     """Check ``workspace`` with ``options`` and return the sorted diagnostics."""
-    ctx = make_context(workspace, options)
-    diagnostics = run(ctx, progress=progress)
-    fixes: list[str] = []
-    if options.fix:
-        from yoi_ticket.doctor.fixes import apply_fixes
+    if options.staged:
+        from yoi_ticket.doctor.staged import run_staged
 
-        outcome = apply_fixes(ctx, diagnostics, dry_run=options.dry_run)
-        diagnostics, fixes = outcome.diagnostics, outcome.lines
+        return run_staged(workspace, options, progress=progress)
+    ctx = make_context(workspace, options)
+    try:
+        check_git_options(ctx)
+        diagnostics = run(ctx, progress=progress)
+        fixes: list[str] = []
+        if options.fix:
+            from yoi_ticket.doctor.fixes import apply_fixes
+
+            outcome = apply_fixes(ctx, diagnostics, dry_run=options.dry_run)
+            diagnostics, fixes = outcome.diagnostics, outcome.lines
+    finally:
+        close_git(ctx)
     return Report(
         workspace=os.fspath(workspace),
         diagnostics=diagnostics,

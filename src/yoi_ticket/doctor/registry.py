@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from yoi_ticket.doctor.rule import Rule
-from yoi_ticket.doctor.rules import leaks, local, merge_config, structure, thread_rules
+from yoi_ticket.doctor.rules import conflicts, leaks, local, merge_config, structure, thread_rules
 from yoi_ticket.errors import UsageError
 
 RULES: tuple[Rule, ...] = (
@@ -11,6 +11,7 @@ RULES: tuple[Rule, ...] = (
     *thread_rules.RULES,
     *leaks.RULES,
     *local.RULES,
+    *conflicts.RULES,
     *merge_config.RULES,
 )
 

@@ -1,0 +1,359 @@
+"""YT5xx: merge conflicts in the ticket store, finished or not, and what they lose.
+
+The git rules skip silently when the workspace is not in a git repository;
+the options that need git (``--against``, ``--merge-commit``) are checked
+up front by :func:`check_git_options` and fail with exit 2 instead.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from yoi_ticket import textfile
+from yoi_ticket.conflicts import (
+    find_conflict_blocks,
+    has_conflict_markers,
+    is_merge_leftover,
+    lost_events,
+)
+from yoi_ticket.doctor.context import DoctorContext
+from yoi_ticket.doctor.diagnostics import Finding, Severity
+from yoi_ticket.doctor.rule import rule
+from yoi_ticket.gitrepo import MERGE_TREE_VERSION, GitError, GitRepo, IndexEntry, open_repo
+from yoi_ticket.models import Event, Ticket
+from yoi_ticket.store import ARTIFACTS, ITEM, THREAD
+from yoi_ticket.thread import parse_thread
+
+E, W = Severity.ERROR, Severity.WARNING
+GIT_KEY = "git.repo"
+FILE_READER_KEY = "ticket.file_bytes"  # workspace-relative path -> bytes (None: absent)
+UNMERGED_KEY = "git.unmerged"  # unmerged entries already listed (by --staged)
+INDEX = "index"  # the merge result is what is staged (a merge in progress)
+FileReader = Callable[[str], "bytes | None"]
+
+_RESOLVE_HINT = (
+    "keep the lines of both sides and delete the marker lines; in thread.md keep every "
+    "event of both sides in time order ('yoi ticket merge-driver install' makes git do it)"
+)
+_STAGES = {
+    frozenset({1, 2, 3}): "both modified",
+    frozenset({2, 3}): "both added",
+    frozenset({1, 2}): "deleted by them",
+    frozenset({1, 3}): "deleted by us",
+    frozenset({2}): "added by us",
+    frozenset({3}): "added by them",
+    frozenset({1}): "both deleted",
+}
+
+
+def git_repo(ctx: DoctorContext) -> GitRepo | None:
+    """The workspace's git repository, opened once per run (``None`` outside git)."""
+    return ctx.memo(GIT_KEY, lambda: open_repo(ctx.workspace))
+
+
+def close_git(ctx: DoctorContext) -> None:
+    repo = ctx.cache.get(GIT_KEY)
+    if isinstance(repo, GitRepo):
+        repo.close()
+
+
+def _read_bytes(ctx: DoctorContext, path: str) -> bytes | None:
+    """A ticket file's bytes: from the index under ``--staged``, else from the work tree."""
+    reader: FileReader | None = ctx.cache.get(FILE_READER_KEY)
+    if reader is not None:
+        return reader(path)
+    try:
+        with open(ctx.workspace / path, "rb") as handle:
+            return handle.read(textfile.MAX_FILE_BYTES + 1)
+    except OSError:  # a directory, or gone
+        return None
+
+
+def check_git_options(ctx: DoctorContext) -> None:
+    """Fail early (exit 2) when ``--against`` or ``--merge-commit`` cannot be honoured."""
+    options = ctx.options
+    for option, value in (("--against", options.against), ("--merge-commit", options.merge_commit)):
+        if value is None:
+            continue
+        repo = git_repo(ctx)
+        if repo is None:
+            raise GitError(
+                f"{option} needs a git repository, and {ctx.workspace} is not inside one",
+                hint=f"run doctor without {option}",
+            )
+        if repo.rev(value) is None:
+            raise GitError(f"{option} {value}: not a commit in this repository")
+        if option == "--against":
+            _check_merge_tree(repo)
+            if repo.rev("HEAD") is None:
+                raise GitError("--against needs a HEAD commit to merge into (nothing committed)")
+        elif len(repo.parents(value)) < 2:
+            raise GitError(f"--merge-commit {value}: not a merge commit (it has one parent)")
+
+
+def _check_merge_tree(repo: GitRepo) -> None:
+    version = repo.version()
+    if version[:2] < MERGE_TREE_VERSION:
+        found = ".".join(str(part) for part in version)
+        needed = ".".join(str(part) for part in MERGE_TREE_VERSION)
+        raise GitError(
+            f"--against needs git {needed} or newer (for 'git merge-tree --write-tree'); "
+            f"this git is {found}",
+            hint="upgrade git, or merge in a scratch worktree: git worktree add --detach",
+        )
+
+
+# --- rules
+
+
+@rule(
+    "YT501",
+    E,
+    "git",
+    "Unmerged index entry in the ticket store",
+    why="A merge (or rebase, cherry-pick, stash pop) stopped on a ticket file and was never "
+    "finished: git keeps the file's versions as unmerged index entries, the work tree copy "
+    "holds conflict markers, and nothing can be committed until it is resolved.",
+    example="git ls-files -u .yoi/tickets\n"
+    "100644 3b18e5... 1\t.yoi/tickets/00001KSKBP9YG/thread.md\n"
+    "100644 a1f0c2... 2\t.yoi/tickets/00001KSKBP9YG/thread.md\n"
+    "100644 7d2e9b... 3\t.yoi/tickets/00001KSKBP9YG/thread.md",
+    fix="Resolve the file (for thread.md keep every event of both sides in time order), then "
+    "'git add' it and finish the merge; or abandon it with 'git merge --abort'. With the "
+    "merge driver installed ('yoi ticket merge-driver install') most ticket conflicts "
+    "resolve themselves.",
+)
+def unmerged_entries(ctx: DoctorContext, subject: None) -> Iterator[Finding]:
+    """Reports ticket store paths with unmerged (stage 1-3) entries in the git index."""
+    repo = git_repo(ctx)
+    if repo is None:
+        return
+    listed: list[IndexEntry] | None = ctx.cache.get(UNMERGED_KEY)
+    stages: dict[str, set[int]] = defaultdict(set)
+    for entry in listed if listed is not None else repo.unmerged(ctx.store.root_rel):
+        stages[entry.path].add(entry.stage)
+    for path in sorted(stages):
+        how = _STAGES.get(frozenset(stages[path]), "conflicted")
+        yield Finding(
+            path,
+            None,
+            f"unmerged index entry ({how}): the merge of this file was not finished",
+            f"resolve {path}, then 'git add {path}'; or 'git merge --abort'",
+        )
+
+
+@rule(
+    "YT502",
+    E,
+    "ticket",
+    "Conflict block left in a ticket file",
+    why="A conflict block (<<<<<<<, optional |||||||, =======, >>>>>>>) left in item.md, "
+    "thread.md, resolution.md or an artifact breaks parsing (frontmatter, event headers, "
+    "JSON) and usually hides one side's events. It is reported whether the file is "
+    "committed or only in the work tree. A lone ======= line (a Markdown heading "
+    "underline) is not a conflict.",
+    example="<<<<<<< HEAD\n<!-- event: comment author: alice at: 2026-06-08T09:00:00Z -->\n"
+    "=======\n<!-- event: review author: bob at: 2026-06-08T10:00:00Z status: approve -->\n"
+    ">>>>>>> topic",
+    fix="Keep what both sides meant (in thread.md: every event of both sides, in time order) "
+    "and delete the four marker lines. An example of a conflict inside a ticket must be "
+    "indented so that no line starts with a marker.",
+)
+def conflict_blocks(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
+    """Reports whole conflict blocks in a ticket's files (text already read is reused; other
+    files are decoded only when their bytes contain an opening marker)."""
+    yield from _blocks(ticket.file_path(ITEM), ticket.item_text)
+    yield from _blocks(ticket.file_path(THREAD), ticket.thread_text)
+    if ticket.folder_symlink:
+        return
+    names = [n for n in sorted(ticket.files) if n not in (ITEM, THREAD, ARTIFACTS)]
+    names += [f"{ARTIFACTS}/{n}" for n in ticket.artifacts if not n.endswith(".gitkeep")]
+    for name in names:
+        if name in ticket.escapes or is_merge_leftover(name):
+            continue
+        path = ticket.file_path(name)
+        data = _read_bytes(ctx, path)
+        if data is None or not has_conflict_markers(data) or b"\0" in data:
+            continue
+        yield from _blocks(path, textfile.decode(data).text)
+
+
+def _blocks(path: str, text: str) -> Iterator[Finding]:
+    for block in find_conflict_blocks(text):
+        style = " (diff3 style)" if block.has_base else ""
+        sides = f"{block.ours or '?'} / {block.theirs or '?'}"
+        yield Finding(
+            path,
+            block.line,
+            f"conflict block{style} left in the file ({sides}, lines {block.line}-"
+            f"{block.end_line})",
+            _RESOLVE_HINT,
+        )
+
+
+@rule(
+    "YT503",
+    W,
+    "ticket",
+    "Leftover merge file in a ticket folder",
+    why="Merge tools leave copies next to the file they merged (thread.md.orig, "
+    "thread_BASE_1234.md, *.rej from git apply --reject). In a ticket folder they look "
+    "like artifacts, get committed by 'git add -A', and carry stale or conflicted content.",
+    example=".yoi/tickets/00001KSKBP9YG/thread.md.orig",
+    fix="Delete the file (git rm it if it was committed); set 'git config mergetool."
+    "keepBackup false' to stop git mergetool from writing .orig files.",
+)
+def merge_leftovers(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
+    """Reports ``*.orig``, ``*.rej``, ``*.BASE.*``/``*_BASE_<pid>*`` (and LOCAL, REMOTE,
+    BACKUP) files in a ticket folder or its artifacts."""
+    names = [n for n in sorted(ticket.files) if n != ARTIFACTS]
+    names += [f"{ARTIFACTS}/{n}" for n in ticket.artifacts]
+    for name in names:
+        if is_merge_leftover(name):
+            path = ticket.file_path(name)
+            yield Finding(
+                path,
+                None,
+                f"leftover merge file {name}",
+                f"delete it (git rm --cached {path} if it was committed)",
+            )
+
+
+@rule(
+    "YT504",
+    E,
+    "git",
+    "Ticket file would conflict when merging --against REF",
+    why="Run before merging (e.g. in CI for a pull request, or before 'git pull'): it tells "
+    "which ticket files a merge of REF into HEAD would stop on, so they can be merged with "
+    "the ticket merge driver instead of resolved by hand, where events get lost. It uses "
+    "'git merge-tree --write-tree' (git 2.38+) and leaves the work tree and index alone.",
+    example="yoi ticket doctor --against origin/main\n"
+    ".yoi/tickets/00001KSKBP9YG/thread.md: would conflict when merging origin/main into HEAD",
+    fix="Install the merge driver ('yoi ticket merge-driver install') and merge; if a "
+    "conflict remains, keep every event of both sides when resolving it.",
+)
+def would_conflict(ctx: DoctorContext, subject: None) -> Iterator[Finding]:
+    """With ``--against REF``: reports ticket store files that ``git merge-tree`` says would
+    conflict if HEAD were merged with REF."""
+    ref = ctx.options.against
+    repo = git_repo(ctx) if ref else None
+    if ref is None or repo is None:
+        return
+    store = ctx.store.root_rel.rstrip("/") + "/"
+    for top_path in repo.merge_tree_conflicts("HEAD", ref):
+        path = repo.from_top(top_path)
+        if path is None or not path.startswith(store):
+            continue
+        yield Finding(
+            path,
+            None,
+            f"would conflict when merging {ref} into HEAD",
+            f"install the merge driver ('yoi ticket merge-driver install'), then 'git merge "
+            f"{ref}'; keep both sides' events if a conflict remains",
+        )
+
+
+@rule(
+    "YT505",
+    E,
+    "git",
+    "Merge lost thread events",
+    why="Most ticket conflicts are two branches appending events to one thread.md. Resolving "
+    "them by keeping one side silently drops the other side's events: reviews, decisions and "
+    "state changes vanish from history. Checked for HEAD when it is a merge commit, for "
+    "--merge-commit REV, and (with --staged) for a merge being committed.",
+    example="parent 1: ... comment by alice at 09:00, review by carol at 11:00\n"
+    "parent 2: ... comment by alice at 09:00, decision by bob at 10:00\n"
+    "merge:    ... comment by alice at 09:00, review by carol at 11:00   (decision lost)",
+    fix="Copy the lost events back from the parent named in the message (git show "
+    "<parent>:<path>) into thread.md in time order, and commit. An event deleted on "
+    "purpose by one side is not reported.",
+)
+def lost_thread_events(ctx: DoctorContext, subject: None) -> Iterator[Finding]:
+    """Reports events that a parent of a merge has, the merge result lacks, and no parent
+    deleted on purpose (compared by header attributes and body)."""
+    repo = git_repo(ctx)
+    merge = _merge_to_check(ctx, repo) if repo is not None else None
+    if repo is None or merge is None:
+        return
+    for path in merge.thread_paths(repo, ctx.store.root_rel):
+        result = merge.result_events(repo, path)
+        if result is None:
+            continue  # the ticket was removed by the merge
+        base = _events(repo.blob_at(merge.base, path)) if merge.base else None
+        parents = [_events(repo.blob_at(parent, path)) for parent in merge.parents]
+        for lost in lost_events(base, parents, result):
+            parent = merge.parents[lost.parent]
+            event = lost.event
+            yield Finding(
+                path,
+                None,
+                f"{merge.label} dropped an event of parent {lost.parent + 1} "
+                f"({parent[:12]}, line {event.line}): {event.header.strip()}",
+                f"copy it back from 'git show {parent[:12]}:{repo.top(path)}' into thread.md "
+                "in time order, and commit",
+            )
+
+
+@dataclass(frozen=True)
+class _Merge:
+    result: str  # a commit, or INDEX for a merge being committed
+    parents: list[str]
+    base: str | None
+    label: str
+
+    def thread_paths(self, repo: GitRepo, store: str) -> list[str]:
+        changed: set[str] = set()
+        for parent in self.parents:
+            if self.result == INDEX:
+                changed.update(repo.changed_in_index(parent, store))
+            else:
+                changed.update(repo.changed_between(parent, self.result, store))
+        return sorted(path for path in changed if path.rsplit("/", 1)[-1] == THREAD)
+
+    def result_events(self, repo: GitRepo, path: str) -> list[Event] | None:
+        if self.result != INDEX:
+            return _events(repo.blob_at(self.result, path))
+        entries = [e for e in repo.index_entries([path]) if e.stage == 0]
+        return _events(repo.blob(entries[0].sha)) if entries else None
+
+
+def _merge_to_check(ctx: DoctorContext, repo: GitRepo) -> _Merge | None:
+    if ctx.options.merge_commit is not None:
+        commit = repo.rev(ctx.options.merge_commit)
+        if commit is None:
+            return None
+        parents = repo.parents(commit)
+        label = f"merge {commit[:12]}"
+    elif ctx.options.staged:
+        heads = repo.merge_heads()
+        head = repo.rev("HEAD")
+        if not heads or head is None:
+            return None
+        commit, parents, label = INDEX, [head, *heads], "the merge being committed"
+    else:
+        head = repo.rev("HEAD")
+        if head is None:
+            return None
+        commit, parents, label = head, repo.parents(head), f"merge {head[:12]} (HEAD)"
+    if len(parents) < 2:
+        return None
+    return _Merge(commit, parents, repo.merge_base(parents), label)
+
+
+def _events(data: bytes | None) -> list[Event] | None:
+    if data is None:
+        return None
+    return parse_thread(textfile.decode(data).text)
+
+
+RULES = (
+    unmerged_entries,
+    conflict_blocks,
+    merge_leftovers,
+    would_conflict,
+    lost_thread_events,
+)
