@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CORPUS, V1, V2, copy_corpus, copy_tree
+from yoi_ticket import textfile
 from yoi_ticket.config import DEFAULT_STORE_ROOT, load_config
 from yoi_ticket.errors import (
     EXIT_FINDINGS,
@@ -59,7 +60,11 @@ def test_every_corpus_ticket_loads_without_problems(
         loaded_files.update(folder / name for name in ("item.md", "thread.md"))
         loaded_files.update(folder / "artifacts" / name for name in ticket.artifacts)
         if "resolution.md" in ticket.files:
+            resolution = textfile.read(folder / "resolution.md")
+            assert resolution.problem is None and resolution.text.strip(), ticket.path
             loaded_files.add(folder / "resolution.md")
+        for name in ticket.artifacts:
+            assert textfile.read(folder / "artifacts" / name).problem is None
     # Every file of the corpus copy was seen by the reader.
     root = workspace / ".yoi" / "tickets"
     assert loaded_files == {p for p in root.rglob("*") if p.is_file()}
