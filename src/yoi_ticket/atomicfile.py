@@ -14,6 +14,8 @@ import secrets
 import sys
 from pathlib import Path
 
+from yoi_ticket import faults
+
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 TEMP_PREFIX = ".tmp-"
@@ -40,13 +42,14 @@ def make_private_dir(path: Path) -> None:
         os.chmod(folder, DIR_MODE)
 
 
-def write_exclusive(path: Path, data: bytes) -> bool:
+def write_exclusive(path: Path, data: bytes, *, fault: str | None = None) -> bool:
     """Make ``path`` appear fully written, only if it does not exist yet; ``False`` if it did.
 
     Callers hold the overlay lock; the hard link makes creation exclusive even so,
     and a filesystem without hard links falls back to a checked rename.
     """
     temp = _write_temp(path.parent, data)
+    faults.point(fault, "after_temp_write")
     try:
         try:
             os.link(temp, path)
@@ -58,21 +61,24 @@ def write_exclusive(path: Path, data: bytes) -> bool:
             if path.exists():
                 return False
             os.replace(temp, path)
+        faults.point(fault, "after_link")
     finally:
         _unlink_quietly(temp)
     _fsync_dir(path.parent)
     return True
 
 
-def write_replace(path: Path, data: bytes) -> None:
+def write_replace(path: Path, data: bytes, *, fault: str | None = None) -> None:
     """Replace ``path`` (or create it) with ``data`` in one atomic rename."""
     temp = _write_temp(path.parent, data)
+    faults.point(fault, "after_temp_write")
     try:
         os.replace(temp, path)
     except BaseException:
         _unlink_quietly(temp)
         raise
     _fsync_dir(path.parent)
+    faults.point(fault, "after_replace")
 
 
 def append_line(path: Path, line: str) -> None:

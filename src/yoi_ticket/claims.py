@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from yoi_ticket import atomicfile, pending
+from yoi_ticket import atomicfile, faults, pending
 from yoi_ticket.errors import RefusedError, YoiError
 from yoi_ticket.ids import decode_filename, validate_pod_name, validate_ticket_id
 from yoi_ticket.overlay import (
@@ -140,7 +140,7 @@ def prepare(
     overlay: Overlay, ticket_id: str, pod_name: str, role: str, *, allow_missing: bool = False
 ) -> ClaimRequest:
     """Validate a claim request: names first, then the Companion, the role, the ticket."""
-    from yoi_ticket.sessions import check_role, lookup_slug
+    from yoi_ticket.sessions import check_role, list_sessions, lookup_slug
     from yoi_ticket.store import Store
 
     validate_ticket_id(ticket_id)
@@ -152,6 +152,11 @@ def prepare(
             hint="claim with a ticket-role Pod (intake, coder, reviewer, ...)",
         )
     check_role(overlay, role)
+    sessions = list_sessions(overlay)
+    if sessions.error is not None:  # refused before the claim, which would be left alone
+        raise RecordError(
+            sessions.error, hint="fix or remove the file; 'yoi ticket doctor' reports it"
+        )
     if not allow_missing and not Store(overlay.workspace).exists(ticket_id):
         raise RefusedError(
             f"ticket {ticket_id} does not exist in the store",
@@ -167,10 +172,12 @@ def claim(
     request = prepare(overlay, ticket_id, pod_name, role, allow_missing=allow_missing)
     overlay.ensure()
     with overlay.state_lock():
+        faults.point("claim.locked")
         refuse_if_launching(overlay, ticket_id)
         existing = read_claim(overlay, ticket_id)
         if existing is not None:
             if _same_holder(existing, request):
+                _repair_session(overlay, request)
                 return ClaimOutcome(existing, changed=False)
             status = PodStatusChecker(overlay.locations).status(existing.pod_name, existing.host)
             raise _taken(ticket_id, request, existing, status)
@@ -193,9 +200,11 @@ def reclaim(
     overlay.ensure()
     status = None
     with overlay.state_lock():
+        faults.point("reclaim.locked")
         refuse_if_launching(overlay, ticket_id)
         existing = read_claim(overlay, ticket_id)
         if existing is not None and _same_holder(existing, request):
+            _repair_session(overlay, request)
             return ClaimOutcome(existing, changed=False)
         if existing is not None:
             status = PodStatusChecker(overlay.locations).status(existing.pod_name, existing.host)
@@ -221,6 +230,7 @@ def release(overlay: Overlay, ticket_id: str, pod_name: str, *, force: bool = Fa
     if existing is None:
         raise RefusedError(f"ticket {ticket_id} has no local claim")
     with overlay.state_lock():
+        faults.point("release.locked")
         existing = read_claim(overlay, ticket_id)
         if existing is None:
             raise RefusedError(f"ticket {ticket_id} has no local claim")
@@ -232,6 +242,7 @@ def release(overlay: Overlay, ticket_id: str, pod_name: str, *, force: bool = Fa
                 hint="pass --force to release another Pod's claim",
             )
         atomicfile.remove(path)
+        faults.point("release.after_remove")
         _history(overlay, RELEASE, ticket_id, existing, None, forced=force, by=pod_name)
     return existing
 
@@ -266,15 +277,16 @@ def commit(
         host=this_host(),
     )
     path = overlay.claim_path(request.ticket_id)
+    fault = via or action  # fault points "<claim|reclaim|launch>.<step>"
     if replacing is None:
-        if not atomicfile.write_exclusive(path, new.to_json()):
+        if not atomicfile.write_exclusive(path, new.to_json(), fault=fault):
             holder = read_claim(overlay, request.ticket_id)
             raise RefusedError(
                 f"ticket {request.ticket_id} was claimed meanwhile"
                 + (f" by Pod '{holder.pod_name}' (role {holder.role})" if holder else "")
             )
     else:
-        atomicfile.write_replace(path, new.to_json())
+        atomicfile.write_replace(path, new.to_json(), fault=fault)
     extra = {"old_status": old_status.status} if old_status is not None else {}
     if via is not None:
         extra["via"] = via
@@ -288,6 +300,7 @@ def commit(
         by=request.pod_name,
         **extra,
     )
+    faults.point(fault, "after_history")
     return new
 
 
@@ -328,6 +341,22 @@ def _record_session(overlay: Overlay, request: ClaimRequest, *, default_origin: 
         default_origin=default_origin,
         tickets=[RelatedTicket(id=request.ticket_id, slug=request.slug)],
     )
+
+
+def _repair_session(overlay: Overlay, request: ClaimRequest) -> None:
+    """Put the ticket back in the holder's role session if it is missing there (a crash
+    between writing a claim and its session leaves it out); an unreadable file is left."""
+    from yoi_ticket.sessions import list_sessions
+
+    listing = list_sessions(overlay)
+    if listing.error is not None:
+        return
+    for session in listing.sessions:
+        if (session.pod_name, session.role) == (request.pod_name, request.role) and any(
+            ref.id == request.ticket_id for ref in session.related_tickets
+        ):
+            return
+    _record_session(overlay, request, default_origin="ticket_claim")
 
 
 def _same_holder(existing: TicketClaim, request: ClaimRequest) -> bool:

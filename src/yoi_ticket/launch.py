@@ -26,7 +26,7 @@ from types import TracebackType
 
 from filelock import BaseFileLock
 
-from yoi_ticket import atomicfile, locking, pending
+from yoi_ticket import atomicfile, faults, locking, pending
 from yoi_ticket.claims import (
     CLAIM,
     RECLAIM,
@@ -103,11 +103,12 @@ class LaunchAttempt:
                 record = pending.this_process_record(
                     request.ticket_id, request.pod_name, request.role, this_host(), now()
                 )
-                atomicfile.write_replace(path, record.to_json())
+                atomicfile.write_replace(path, record.to_json(), fault="pending")
             except BaseException:
                 lock.release()
                 raise
             self._lock = lock
+        faults.point("launch.after_pending_write")
         return self
 
     def __exit__(
@@ -136,6 +137,7 @@ class LaunchAttempt:
                 via="launch",
             )
             atomicfile.remove(overlay.pending_path(request.ticket_id))
+        faults.point("launch.before_session")
         from yoi_ticket.overlay import RelatedTicket
         from yoi_ticket.sessions import record_session
 
@@ -192,6 +194,7 @@ def run_launch(
         except KeyboardInterrupt:
             attempt.abort()
             returncode = process.wait()
+        faults.point("launch.after_command_exit")
         if returncode != 0:
             attempt.abort()
     return returncode if returncode >= 0 else 128 - returncode

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from yoi_ticket import atomicfile
+from yoi_ticket import atomicfile, faults
 from yoi_ticket.errors import RefusedError, UsageError
 from yoi_ticket.ids import IdForm, id_form, unsafe_component_reason, validate_pod_name
 from yoi_ticket.ids import validate_ticket_id as _validate_ticket_id
@@ -206,6 +206,7 @@ def _add_related(session: RoleSession, refs: list[RelatedTicket]) -> None:
 def _update(overlay: Overlay, change: Callable[[RoleSessionsFile], RoleSession]) -> RoleSession:
     overlay.ensure()
     with overlay.sessions_lock():
+        faults.point("session.locked")
         try:
             data = read_record(overlay.sessions_path, RoleSessionsFile)
         except FileNotFoundError:
@@ -216,5 +217,5 @@ def _update(overlay: Overlay, change: Callable[[RoleSessionsFile], RoleSession])
                 hint=exc.hint or "fix or remove the file; 'yoi ticket doctor' reports it",
             ) from None
         session = change(data)
-        atomicfile.write_replace(overlay.sessions_path, data.to_json())
+        atomicfile.write_replace(overlay.sessions_path, data.to_json(), fault="session")
     return session
