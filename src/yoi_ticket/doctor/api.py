@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -15,6 +16,20 @@ def run_doctor(
     workspace: Path, options: DoctorOptions, *, progress: Progress | None = None
 ) -> Report:
     """Check ``workspace`` with ``options`` and return the sorted diagnostics."""
+    report = _run(workspace, options, progress)
+    return dataclasses.replace(report, repo_prefix=repo_prefix(workspace))
+
+
+def repo_prefix(workspace: Path) -> str:
+    """The workspace relative to the nearest enclosing git worktree ("" when none or the root)."""
+    for candidate in (workspace, *workspace.parents):
+        if (candidate / ".git").exists():
+            relative = os.path.relpath(workspace, candidate)
+            return "" if relative == "." else Path(relative).as_posix() + "/"
+    return ""
+
+
+def _run(workspace: Path, options: DoctorOptions, progress: Progress | None) -> Report:
     if options.staged:
         from yoi_ticket.doctor.staged import run_staged
 

@@ -16,8 +16,10 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def render_diagnostic(diagnostic: Diagnostic) -> str:
-    properties = [f"file={_escape_property(diagnostic.path)}"]
+def render_diagnostic(diagnostic: Diagnostic, repo_path: str | None = None) -> str:
+    """One workflow command; ``repo_path`` is the file as seen from the repository root."""
+    path = diagnostic.path if repo_path is None else repo_path
+    properties = [f"file={_escape_property(path)}"]
     if diagnostic.line is not None:
         properties.append(f"line={diagnostic.line}")
     properties.append(f"title={_escape_property(diagnostic.code)}")
@@ -28,4 +30,6 @@ def render_diagnostic(diagnostic: Diagnostic) -> str:
 
 
 def render_github(report: Report) -> str:
-    return "".join(render_diagnostic(d) + "\n" for d in report.diagnostics)
+    return "".join(
+        render_diagnostic(d, report.repo_path(d.path)) + "\n" for d in report.diagnostics
+    )
