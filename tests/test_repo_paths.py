@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import V2, copy_corpus, git, init_repo
 from typer.testing import CliRunner
 
+from conftest import V2, copy_corpus, git, init_repo
 from yoi_ticket.cli import ticket_app
 from yoi_ticket.doctor.api import repo_prefix
 from yoi_ticket.doctor.diagnostics import Diagnostic, Severity

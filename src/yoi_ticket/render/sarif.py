@@ -25,7 +25,9 @@ def render_sarif(report: Report) -> str:
     rules = [_rule_entry(code, severities[code]) for code in codes]
     results = []
     for diagnostic in report.diagnostics:
-        location: dict[str, Any] = {"artifactLocation": _artifact_location(report.repo_path(diagnostic.path))}
+        location: dict[str, Any] = {
+            "artifactLocation": _artifact_location(report.repo_path(diagnostic.path))
+        }
         if diagnostic.line is not None and diagnostic.line >= 1:
             location["region"] = {"startLine": diagnostic.line}
         text = diagnostic.message + (f" (hint: {diagnostic.hint})" if diagnostic.hint else "")
