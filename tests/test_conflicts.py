@@ -9,7 +9,9 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -20,6 +22,7 @@ from yoi_ticket.conflicts import find_conflict_blocks, lost_events
 from yoi_ticket.doctor.api import run_doctor
 from yoi_ticket.doctor.context import DoctorOptions
 from yoi_ticket.doctor.diagnostics import Diagnostic
+from yoi_ticket.models import Event
 from yoi_ticket.thread import parse_thread
 
 STORE = ".yoi/tickets"
@@ -82,10 +85,10 @@ def merge_topic(workspace: Path, *config: str) -> subprocess.CompletedProcess[st
     return done
 
 
-def yt5(workspace: Path, **options: object) -> list[Diagnostic]:
+def yt5(workspace: Path, **options: Any) -> list[Diagnostic]:
     return run_doctor(
         workspace,
-        DoctorOptions(select=("YT5",), no_local=True, **options),  # type: ignore[arg-type]
+        DoctorOptions(select=("YT5",), no_local=True, **options),
     ).diagnostics
 
 
@@ -252,11 +255,11 @@ def test_scanner_is_at_least_as_fast_as_a_line_scan(conflicted: bool) -> None:
         text += "<<<<<<< HEAD\nx\n=======\ny\n>>>>>>> b\n" + event * 20_000
     data = text.encode()
 
-    def best(function: object, argument: object) -> float:
+    def best(function: Callable[[Any], object], argument: Any) -> float:
         times = []
         for _ in range(5):
             start = time.perf_counter()
-            function(argument)  # type: ignore[operator]
+            function(argument)
             times.append(time.perf_counter() - start)
         return min(times)
 
@@ -469,7 +472,7 @@ def test_event_deleted_on_purpose_by_one_side_is_not_lost(tmp_path: Path) -> Non
 
 
 def test_lost_events_rules() -> None:
-    def events(*headers: str) -> list:  # type: ignore[type-arg]
+    def events(*headers: str) -> list[Event]:
         return parse_thread("".join(f"{h}\n\nbody of {h[-20:]}\n\n---\n" for h in headers))
 
     a, b, c, d = (
@@ -512,3 +515,247 @@ def test_git_options_outside_git_exit_2(tmp_path: Path, option: str, value: str 
     assert code == 2
     assert out == ""
     assert err.startswith(f"error: {option} needs a git repository, and {workspace} is not ")
+
+
+# ---------------------------------------------------------------- exact output: github, sarif
+
+_ITEM_HINT = f"resolve {ITEM}, then 'git add {ITEM}'; or 'git merge --abort'"
+_THREAD_HINT = f"resolve {THREAD}, then 'git add {THREAD}'; or 'git merge --abort'"
+_BLOCK_HINT = (
+    "keep the lines of both sides and delete the marker lines; in thread.md keep every event "
+    "of both sides in time order ('yoi ticket merge-driver install' makes git do it)"
+)
+_UNMERGED = "unmerged index entry (both modified): the merge of this file was not finished"
+_ORIG = f"{THREAD}.orig"
+_ORIG_HINT = f"rm {_ORIG}  (git rm {_ORIG} if it was committed)"
+
+
+@pytest.fixture
+def stopped_merge(repo: Path) -> Path:
+    """``repo`` in the middle of the conflicted merge, with a mergetool backup left over."""
+    merge_topic(repo)
+    (repo / _ORIG).write_text("<<<<<<< HEAD\n")
+    return repo
+
+
+def test_github_output_exact(stopped_merge: Path) -> None:
+    code, out, err = doctor_cli(stopped_merge, "--select", "YT5", "--format", "github")
+    assert (code, err) == (1, "")
+    block = "conflict block left in the file (HEAD / topic, lines"
+    assert out == (
+        f"::error file={ITEM},title=YT501::{_UNMERGED}%0Ahint: {_ITEM_HINT}\n"
+        f"::error file={ITEM},line=5,title=YT502::{block} 5-9)%0Ahint: {_BLOCK_HINT}\n"
+        f"::error file={THREAD},title=YT501::{_UNMERGED}%0Ahint: {_THREAD_HINT}\n"
+        f"::error file={THREAD},line=9,title=YT502::{block} 9-17)%0Ahint: {_BLOCK_HINT}\n"
+        f"::warning file={_ORIG},title=YT503::leftover merge file thread.md.orig"
+        f"%0Ahint: {_ORIG_HINT}\n"
+    )
+
+
+def test_github_output_exact_against_and_lost_events(repo: Path) -> None:
+    code, out, _ = doctor_cli(repo, "--select", "YT504", "--against", "topic", "--format", "github")
+    hint = (
+        "install the merge driver ('yoi ticket merge-driver install'), then 'git merge topic'; "
+        "keep both sides' events if a conflict remains"
+    )
+    assert code == 1
+    assert out == (
+        f"::error file={ITEM},title=YT504::would conflict when merging topic into HEAD"
+        f"%0Ahint: {hint}\n"
+        f"::error file={THREAD},title=YT504::would conflict when merging topic into HEAD"
+        f"%0Ahint: {hint}\n"
+    )
+    merge_topic(repo)
+    resolve_keeping(repo, ALICE)
+    head = git(repo, "rev-parse", "--short=12", "HEAD").stdout.strip()
+    topic = git(repo, "rev-parse", "--short=12", "topic").stdout.strip()
+    code, out, _ = doctor_cli(repo, "--select", "YT505", "--format", "github")
+    assert code == 1
+    assert out == (
+        f"::error file={THREAD},title=YT505::merge {head} (HEAD) dropped an event of parent 2 "
+        f"({topic}, line 9): {BOB}"
+        f"%0Ahint: copy it back from 'git show {topic}:{THREAD}' into thread.md in time "
+        "order, and commit\n"
+    )
+
+
+def _sarif_rule(
+    code: str, name: str, title: str, what: str, level: str, help_text: str
+) -> dict[str, Any]:
+    return {
+        "id": code,
+        "name": name,
+        "shortDescription": {"text": title},
+        "fullDescription": {"text": what},
+        "help": {"text": help_text},
+        "defaultConfiguration": {"level": level},
+    }
+
+
+def _sarif_result(
+    code: str, index: int, level: str, text: str, path: str, line: int | None
+) -> dict[str, Any]:
+    location: dict[str, Any] = {"artifactLocation": {"uri": path, "uriBaseId": "%SRCROOT%"}}
+    if line is not None:
+        location["region"] = {"startLine": line}
+    return {
+        "ruleId": code,
+        "ruleIndex": index,
+        "level": level,
+        "message": {"text": text},
+        "locations": [{"physicalLocation": location}],
+    }
+
+
+YT501_HELP = """\
+YT501: Unmerged index entry in the ticket store
+
+Severity: error    Scope: git
+
+What it does
+    Reports ticket store paths with unmerged (stage 1-3) entries in the git index.
+
+Why it matters
+    A merge (or rebase, cherry-pick, stash pop) stopped on a ticket file and was never \
+finished: git keeps the file's versions as unmerged index entries, the work tree copy holds \
+conflict markers, and nothing can be committed until it is resolved.
+
+Example
+    git ls-files -u .yoi/tickets
+    100644 3b18e5... 1\t.yoi/tickets/00001KSKBP9YG/thread.md
+    100644 a1f0c2... 2\t.yoi/tickets/00001KSKBP9YG/thread.md
+    100644 7d2e9b... 3\t.yoi/tickets/00001KSKBP9YG/thread.md
+
+How to fix
+    Resolve the file (for thread.md keep every event of both sides in time order), then \
+'git add' it and finish the merge; or abandon it with 'git merge --abort'. With the merge \
+driver installed ('yoi ticket merge-driver install') most ticket conflicts resolve themselves.
+"""
+
+YT502_WHAT = (
+    "Reports whole conflict blocks in a ticket's files (text already read is reused; other "
+    "files are decoded only when their bytes contain an opening marker)."
+)
+YT502_HELP = f"""\
+YT502: Conflict block left in a ticket file
+
+Severity: error    Scope: ticket
+
+What it does
+    {YT502_WHAT}
+
+Why it matters
+    A conflict block (<<<<<<<, optional |||||||, =======, >>>>>>>) left in item.md, \
+thread.md, resolution.md or an artifact breaks parsing (frontmatter, event headers, JSON) and \
+usually hides one side's events. It is reported whether the file is committed or only in the \
+work tree. A lone ======= line (a Markdown heading underline) is not a conflict.
+
+Example
+    <<<<<<< HEAD
+    <!-- event: comment author: alice at: 2026-06-08T09:00:00Z -->
+    =======
+    <!-- event: review author: bob at: 2026-06-08T10:00:00Z status: approve -->
+    >>>>>>> topic
+
+How to fix
+    Keep what both sides meant (in thread.md: every event of both sides, in time order) and \
+delete the four marker lines. An example of a conflict inside a ticket must be indented so \
+that no line starts with a marker.
+"""
+
+YT503_WHAT = (
+    "Reports ``*.orig``, ``*.rej``, ``*.BASE.*``/``*_BASE_<pid>*`` (and LOCAL, REMOTE, "
+    "BACKUP) files in a ticket folder or its artifacts."
+)
+YT503_HELP = f"""\
+YT503: Leftover merge file in a ticket folder
+
+Severity: warning    Scope: ticket
+
+What it does
+    {YT503_WHAT}
+
+Why it matters
+    Merge tools leave copies next to the file they merged (thread.md.orig, \
+thread_BASE_1234.md, *.rej from git apply --reject). In a ticket folder they look like \
+artifacts, get committed by 'git add -A', and carry stale or conflicted content.
+
+Example
+    .yoi/tickets/00001KSKBP9YG/thread.md.orig
+
+How to fix
+    Delete the file (git rm it if it was committed); set 'git config \
+mergetool.keepBackup false' to stop git mergetool from writing .orig files.
+"""
+
+
+def test_sarif_output_exact(stopped_merge: Path) -> None:
+    from yoi_ticket import __version__
+
+    code, out, err = doctor_cli(stopped_merge, "--select", "YT5", "--format", "sarif")
+    assert (code, err) == (1, "")
+    block = "conflict block left in the file (HEAD / topic, lines"
+    document = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "yoi-ticket",
+                        "version": __version__,
+                        "rules": [
+                            _sarif_rule(
+                                "YT501",
+                                "unmerged_entries",
+                                "Unmerged index entry in the ticket store",
+                                "Reports ticket store paths with unmerged (stage 1-3) entries in "
+                                "the git index.",
+                                "error",
+                                YT501_HELP,
+                            ),
+                            _sarif_rule(
+                                "YT502",
+                                "conflict_blocks",
+                                "Conflict block left in a ticket file",
+                                YT502_WHAT,
+                                "error",
+                                YT502_HELP,
+                            ),
+                            _sarif_rule(
+                                "YT503",
+                                "merge_leftovers",
+                                "Leftover merge file in a ticket folder",
+                                YT503_WHAT,
+                                "warning",
+                                YT503_HELP,
+                            ),
+                        ],
+                    }
+                },
+                "results": [
+                    _sarif_result(
+                        "YT501", 0, "error", f"{_UNMERGED} (hint: {_ITEM_HINT})", ITEM, None
+                    ),
+                    _sarif_result(
+                        "YT502", 1, "error", f"{block} 5-9) (hint: {_BLOCK_HINT})", ITEM, 5
+                    ),
+                    _sarif_result(
+                        "YT501", 0, "error", f"{_UNMERGED} (hint: {_THREAD_HINT})", THREAD, None
+                    ),
+                    _sarif_result(
+                        "YT502", 1, "error", f"{block} 9-17) (hint: {_BLOCK_HINT})", THREAD, 9
+                    ),
+                    _sarif_result(
+                        "YT503",
+                        2,
+                        "warning",
+                        f"leftover merge file thread.md.orig (hint: {_ORIG_HINT})",
+                        _ORIG,
+                        None,
+                    ),
+                ],
+            }
+        ],
+    }
+    assert out == json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -10,6 +10,7 @@ import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -49,8 +50,8 @@ def add_event(workspace: Path, header: str, ticket: str = TICKET) -> None:
     )
 
 
-def staged(workspace: Path, **options: object) -> list[Diagnostic]:
-    return run_doctor(workspace, DoctorOptions(staged=True, **options)).diagnostics  # type: ignore[arg-type]
+def staged(workspace: Path, **options: Any) -> list[Diagnostic]:
+    return run_doctor(workspace, DoctorOptions(staged=True, **options)).diagnostics
 
 
 def found(diagnostics: list[Diagnostic]) -> list[tuple[str, str, int | None]]:

@@ -217,7 +217,7 @@ def merge_leftovers(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
                 path,
                 None,
                 f"leftover merge file {name}",
-                f"delete it (git rm --cached {path} if it was committed)",
+                f"rm {path}  (git rm {path} if it was committed)",
             )
 
 
