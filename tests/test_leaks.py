@@ -291,27 +291,29 @@ def test_the_real_corpus_has_no_leaks(v2_workspace: Path, v1_workspace: Path) ->
 
 
 def test_committed_and_untracked_overlay_files_are_errors(v2_workspace: Path) -> None:
-    claim_file = v2_workspace / ".yoi" / "ticket-claims" / f"{READY}.json"
-    claim_file.parent.mkdir()
+    claim_file = v2_workspace / "docs" / "samples" / "ticket-claims" / f"{READY}.json"
+    claim_file.parent.mkdir(parents=True)
     claim_file.write_text(
         json.dumps({"version": 1, "ticket_id": READY, "pod_name": "coder-1", "role": "coder"})
     )
     git(v2_workspace, "add", "-A")
     git(v2_workspace, "commit", "-q", "-m", "oops")
-    sessions = v2_workspace / "tools" / "role-sessions.json"
-    sessions.parent.mkdir()
+    sessions = v2_workspace / ".yoi" / "role-sessions.json"
     sessions.write_text(json.dumps({"version": 1, "workspace_root": "/x", "sessions": {}}))
-    unrelated = v2_workspace / "web" / "workspace.json"  # an editor's file, not an overlay record
-    unrelated.parent.mkdir()
+    copied = v2_workspace / "workspaces" / "ws-0123456789abcdef" / "pending" / f"{READY}.json"
+    copied.parent.mkdir(parents=True)
+    copied.write_text(json.dumps({"ticket_id": READY, "pod_name": "p", "pid": 1, "role": "x"}))
+    unrelated = v2_workspace / "workspace.json"  # an editor's file, not an overlay record
     unrelated.write_text(json.dumps({"folders": []}))
-    ignored = v2_workspace / "build" / "pending" / f"{READY}.json"
+    ignored = v2_workspace / "pending" / f"{READY}.json"
     ignored.parent.mkdir(parents=True)
     ignored.write_text(json.dumps({"ticket_id": READY, "pod_name": "p", "pid": 1}))
-    (v2_workspace / ".gitignore").write_text("build/\n")
+    (v2_workspace / ".gitignore").write_text("/pending/\n")
     diagnostics = local_run(v2_workspace, no_local=True)
     assert triples(diagnostics) == {
-        ("YT305", "error", f".yoi/ticket-claims/{READY}.json", None),
-        ("YT305", "error", "tools/role-sessions.json", None),
+        ("YT305", "error", f"docs/samples/ticket-claims/{READY}.json", None),
+        ("YT305", "error", ".yoi/role-sessions.json", None),
+        ("YT305", "error", f"workspaces/ws-0123456789abcdef/pending/{READY}.json", None),
     }
     assert all(d.hint and d.hint.startswith(f"git rm --cached {d.path}") for d in diagnostics)
 

@@ -47,18 +47,9 @@ _PATTERNS: tuple[tuple[str, str, bool], ...] = (
 )
 _REGEXES = tuple((kind, re.compile(pattern), certain) for kind, pattern, certain in _PATTERNS)
 # Substrings one of which every match contains (checked before any regex runs).
-_MARKERS = (
-    "/home/",
-    "/Users/",
-    ":/users/",
-    "sers\\",
-    "/root",
-    "/run/user/",
-    ".sock",
-    "/tmp/",
-    "/var/folders/",
-    "~/",
-)
+# Every match contains "/" followed by one of these, or one of _OTHER_MARKERS.
+_SLASH_MARKERS = ("home/", "Users/", "users/", "root", "run/user/", "tmp/", "private/", "var/")
+_OTHER_MARKERS = ("\\", "~/", ".sock")
 _FILE_URL = re.compile(r"(?i)file://")
 _TOKEN_END = re.compile(r"""[\s"'`<>()\[\]{},;|*]""")
 _TOKEN_START = re.compile(r"""[\s"'`<>({,;|*=]""")  # not "[": URLs hold [::1]
@@ -85,11 +76,26 @@ class MachinePaths:
                 dirs.setdefault(spelling, kind)
         # Longest first so that a path under the runtime dir inside the data dir names the former.
         self.local_dirs = tuple(sorted(dirs.items(), key=lambda item: -len(item[0])))
-        self._markers = (*_MARKERS, *(folder for folder, _ in self.local_dirs))
+        slash = [*_SLASH_MARKERS, *(f[1:] for f, _ in self.local_dirs if f.startswith("/"))]
+        self._others = (*_OTHER_MARKERS, *(f for f, _ in self.local_dirs if not f.startswith("/")))
+        pattern = "/(?:" + "|".join(map(re.escape, slash)) + ")"
+        self._slash_search = re.compile(pattern).search
+        self._slash_search_bytes = re.compile(pattern.encode("utf-8")).search
+        self._others_bytes = tuple(marker.encode("utf-8") for marker in self._others)
 
     def may_contain(self, text: str) -> bool:
         """A cheap test: ``False`` means :meth:`find` would surely find nothing."""
-        return any(marker in text for marker in self._markers)
+        # One regex for the "/..." markers and plain substring tests for the others is
+        # about twice as fast on prose as one regex for all of them.
+        if self._slash_search(text) is not None:
+            return True
+        return any(marker in text for marker in self._others)
+
+    def may_contain_bytes(self, data: bytes) -> bool:
+        """:meth:`may_contain` on undecoded UTF-8 (skips decoding files that hold nothing)."""
+        if self._slash_search_bytes(data) is not None:
+            return True
+        return any(marker in data for marker in self._others_bytes)
 
     def find(self, text: str, *, certain_only: bool = False) -> list[PathHit]:
         """Machine-local paths in ``text``, one per start offset, in text order."""

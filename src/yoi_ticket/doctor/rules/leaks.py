@@ -8,12 +8,15 @@ only searched for machine-local paths, at a lower severity.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel
 
 from yoi_ticket import textfile
 from yoi_ticket.doctor.context import DoctorContext
@@ -130,6 +133,7 @@ def normalise_key(key: str) -> str:
     return _CAMEL.sub("_", key).replace("-", "_").lower()
 
 
+@functools.lru_cache(maxsize=4096)
 def local_state_kind(key: str) -> frozenset[str] | None:
     """The key family (claim, session or runtime) of a local-state key, else ``None``."""
     for part in normalise_key(key).split("."):
@@ -222,21 +226,60 @@ def header_places(ticket: Ticket) -> Iterator[Place]:
             yield Place(THREAD, "event header", (key,), value, event.line)
 
 
+def record_values(record: BaseModel) -> dict[str, Any]:
+    """The fields of a relation or plan record, declared and extra, without doctor's ``line``."""
+    data = {k: v for k, v in record.__dict__.items() if v is not None and k != "line"}
+    data.update(record.model_extra or {})
+    return data
+
+
 def artifact_places(ticket: Ticket) -> Iterator[Place]:
     for relation in ticket.relations:
-        data = relation.model_dump(exclude={"line"}, exclude_none=True)
-        for keys, leaf in walk(data):
+        for keys, leaf in walk(record_values(relation)):
             yield Place(RELATIONS, "relation", keys, leaf, relation.line)
     for record in ticket.plan:
-        data = record.model_dump(exclude={"line"}, exclude_none=True)
-        for keys, leaf in walk(data):
+        for keys, leaf in walk(record_values(record)):
             yield Place(PLAN, "plan record", keys, leaf, record.line)
 
 
-def structured_places(ticket: Ticket) -> Iterator[Place]:
-    yield from frontmatter_places(ticket)
-    yield from header_places(ticket)
-    yield from artifact_places(ticket)
+def local_keys(value: Any, keys: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """The outermost local-state keys in nested mappings (and lists), with their values."""
+    if isinstance(value, dict):
+        for key, child in value.items():
+            path = (*keys, str(key))
+            if local_state_kind(str(key)) is not None:
+                yield path, child
+            elif isinstance(child, (dict, list)):
+                yield from local_keys(child, path)
+    elif isinstance(value, list):
+        for child in value:
+            if isinstance(child, (dict, list)):
+                yield from local_keys(child, keys)
+
+
+def local_key_places(ticket: Ticket) -> Iterator[Place]:
+    """Places whose key (the outermost one of a nested value) is local state."""
+    if ticket.item is not None and ticket.item.frontmatter_ok:
+        lines: list[str] = []
+        last = ticket.item.body_line - 2
+        for keys, value in local_keys(ticket.fields):
+            line = ticket.field_line(keys[0])
+            if len(keys) > 1 and line is not None:
+                lines = lines or ticket.item_text.split("\n")
+                line = _key_line(lines, line, keys[-1], last)
+            yield Place(ITEM, "frontmatter", keys, value, line)
+    for event in ticket.events:
+        for key, value in event.attrs.items():
+            if local_state_kind(key) is not None:
+                yield Place(THREAD, "event header", (key,), value, event.line)
+    for relation in ticket.relations:
+        if relation.model_extra:
+            for keys, value in local_keys(relation.model_extra):
+                yield Place(RELATIONS, "relation", keys, value, relation.line)
+    for record in ticket.plan:
+        if record.model_extra:
+            for keys, value in local_keys(record.model_extra):
+                yield Place(PLAN, "plan record", keys, value, record.line)
 
 
 def _key_text(keys: tuple[str, ...]) -> str:
@@ -275,8 +318,8 @@ def local_state_field(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
     runtime_status, lease, ... at any nesting depth) in item.md frontmatter and thread event
     headers (errors; a key with an empty value is a warning) and in the records of
     relations.json and orchestration-plan.jsonl (warnings)."""
-    for place in structured_places(ticket):
-        family = _place_family(place)
+    for place in local_key_places(ticket):
+        family = local_state_kind(place.keys[-1])
         if family is None:
             continue
         key = _key_text(place.keys)
@@ -368,9 +411,7 @@ def machine_path_in_field(ctx: DoctorContext, ticket: Ticket) -> Iterator[Findin
     inside URLs are ignored."""
     detector = machine_paths(ctx)
     raw_lines: dict[str, list[str] | None] = {}
-    for place in structured_places(ticket):
-        if not isinstance(place.value, str) or not detector.may_contain(place.value):
-            continue
+    for place in _path_candidates(ctx, detector, ticket):
         for hit in detector.find(place.value):
             line = place.line
             if place.file == RELATIONS:
@@ -383,6 +424,40 @@ def machine_path_in_field(ctx: DoctorContext, ticket: Ticket) -> Iterator[Findin
                 _path_hint(ctx, hit),
                 None if hit.certain else W,
             )
+
+
+def _prechecked(ctx: DoctorContext, detector: MachinePaths, ticket: Ticket) -> tuple[bool, bool]:
+    """Whether item.md and thread.md may hold a machine-local path, computed once per ticket
+    for YT303 and YT304 (the cache keeps only the current ticket)."""
+    cached = ctx.cache.get("yt3.precheck")
+    if cached is not None and cached[0] is ticket:
+        return cached[1], cached[2]
+    result = (detector.may_contain(ticket.item_text), detector.may_contain(ticket.thread_text))
+    ctx.cache["yt3.precheck"] = (ticket, *result)
+    return result
+
+
+def _path_candidates(ctx: DoctorContext, detector: MachinePaths, ticket: Ticket) -> Iterator[Place]:
+    """Structured places whose value is a string that may hold a machine-local path; whole
+    files are tested first, so a clean ticket costs two regular-expression scans."""
+    places: list[Iterator[Place]] = []
+    item_may, thread_may = _prechecked(ctx, detector, ticket)
+    if item_may:
+        places.append(frontmatter_places(ticket))
+    if thread_may:
+        places.append(
+            Place(THREAD, "event header", (key,), value, event.line)
+            for event in ticket.events
+            if detector.may_contain(event.header)
+            for key, value in event.attrs.items()
+        )
+    records = [record_values(record) for record in (*ticket.relations, *ticket.plan)]
+    if records and detector.may_contain(repr(records)):  # repr keeps "\\" and non-ASCII
+        places.append(artifact_places(ticket))
+    for group in places:
+        for place in group:
+            if isinstance(place.value, str) and detector.may_contain(place.value):
+                yield place
 
 
 def _relations_line(
@@ -446,18 +521,31 @@ def machine_path_in_prose(ctx: DoctorContext, ticket: Ticket) -> Iterator[Findin
     this workspace's absolute path; not /tmp or ~/) in the item.md body, event bodies and
     resolution.md."""
     detector = machine_paths(ctx)
-    if ticket.item is not None and detector.may_contain(ticket.item.body):
+    item_may, thread_may = _prechecked(ctx, detector, ticket)
+    if item_may and ticket.item is not None and detector.may_contain(ticket.item.body):
         first = ticket.item.body_line
         yield from _prose(ctx, detector, ticket.file_path(ITEM), ticket.item.body, first)
-    if detector.may_contain(ticket.thread_text):
+    if thread_may:
         headers = {e.line for e in ticket.events if e.header.lstrip().startswith("<!--")}
         for number, text in enumerate(ticket.thread_text.split("\n"), start=1):
             if number not in headers:
                 yield from _prose(ctx, detector, ticket.file_path(THREAD), text, number)
     if RESOLUTION in ticket.files and not ctx.options.staged:
-        decoded = textfile.read(ctx.workspace / ticket.file_path(RESOLUTION))
-        if detector.may_contain(decoded.text):
-            yield from _prose(ctx, detector, ticket.file_path(RESOLUTION), decoded.text, 1)
+        resolution = _read_if_marked(detector, ctx.workspace / ticket.file_path(RESOLUTION))
+        if resolution is not None:
+            yield from _prose(ctx, detector, ticket.file_path(RESOLUTION), resolution, 1)
+
+
+def _read_if_marked(detector: MachinePaths, path: Path) -> str | None:
+    """The text of ``path`` if its bytes may hold a machine-local path (else not decoded)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(textfile.MAX_FILE_BYTES + 1)
+    except OSError:
+        return None
+    if not detector.may_contain_bytes(data):
+        return None
+    return textfile.decode(data).text
 
 
 def _prose(
@@ -566,8 +654,9 @@ MAX_OVERLAY_PROBE = 1024 * 1024
 )
 def overlay_file_in_repository(ctx: DoctorContext, subject: object = None) -> Iterator[Finding]:
     """Reports files with an overlay name and overlay content (ticket-claims/*.json,
-    role-sessions.json, pending/*.json, workspace.json, history.jsonl) that git tracks or
-    would commit (not ignored), anywhere in the workspace outside .git."""
+    role-sessions.json, pending/*.json, workspace.json, history.jsonl): tracked by git anywhere
+    in the workspace, or untracked and not ignored at the workspace root, in .yoi/ or in a
+    copied overlay folder (workspaces/<key>/) under either."""
     for relative in _overlay_candidates(ctx.workspace):
         kind = overlay_record_kind(ctx.workspace / relative)
         if kind is None:
@@ -582,23 +671,54 @@ def overlay_file_in_repository(ctx: DoctorContext, subject: object = None) -> It
 
 
 def _overlay_candidates(workspace: Path) -> list[str]:
+    """Tracked files with an overlay name anywhere (the index knows them: no walk of the work
+    tree), and untracked, not ignored ones where a misconfigured tool would put them."""
+    untracked = _overlay_names_at_spots(workspace)
     pathspecs = [f":(glob){pattern}" for pattern in OVERLAY_GLOBS]
-    listed = _git(
-        workspace, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *pathspecs
-    )
-    if listed is not None:
-        status, out = listed
-        return sorted({name for name in os.fsdecode(out).split("\0") if name}) if not status else []
-    names = {"role-sessions.json", "workspace.json", "history.jsonl"}
-    found = []
-    for folder, dirs, files in os.walk(workspace):
-        dirs[:] = [d for d in dirs if d != ".git"]
-        parent = os.path.basename(folder)
-        for name in files:
-            if name in names or (parent in ("ticket-claims", "pending") and name.endswith(".json")):
-                found.append(
-                    Path(os.path.relpath(os.path.join(folder, name), workspace)).as_posix()
-                )
+    listed = _git(workspace, "ls-files", "-z", "--cached", "--", *pathspecs)
+    if listed is None:  # not a git repository: nothing is tracked or ignored
+        return untracked
+    status, out = listed
+    tracked = {name for name in os.fsdecode(out).split("\0") if name} if status == 0 else set()
+    loose = [path for path in untracked if path not in tracked]
+    if loose:
+        names = "".join(f"{path}\0" for path in loose).encode()
+        checked = _git(workspace, "check-ignore", "-z", "--stdin", stdin=names)
+        ignored = set(os.fsdecode(checked[1]).split("\0")) if checked is not None else set()
+        tracked.update(path for path in loose if path not in ignored)
+    return sorted(tracked)
+
+
+OVERLAY_SPOTS = ("", ".yoi/")  # the workspace root and .yoi/, and workspaces/*/ under them
+OVERLAY_FILES = ("role-sessions.json", "workspace.json", "history.jsonl")
+OVERLAY_FOLDERS = ("ticket-claims", "pending")
+
+
+def _overlay_names_at_spots(workspace: Path) -> list[str]:
+    """Files named like overlay files at the workspace root, in .yoi/, and in overlay-like
+    folders ``workspaces/<key>/`` under either (workspace-relative, sorted)."""
+    spots = list(OVERLAY_SPOTS)
+    for spot in OVERLAY_SPOTS:
+        try:
+            keys = [e.name for e in os.scandir(workspace / spot / "workspaces") if e.is_dir()]
+        except OSError:
+            continue
+        spots.extend(f"{spot}workspaces/{key}/" for key in sorted(keys))
+    found: list[str] = []
+    for spot in spots:
+        found.extend(
+            f"{spot}{name}" for name in OVERLAY_FILES if (workspace / spot / name).is_file()
+        )
+        for folder in OVERLAY_FOLDERS:
+            try:
+                entries = os.scandir(workspace / spot / folder)
+            except OSError:
+                continue
+            found.extend(
+                f"{spot}{folder}/{e.name}"
+                for e in entries
+                if e.name.endswith(".json") and e.is_file()
+            )
     return sorted(found)
 
 
@@ -684,7 +804,7 @@ def data_dir_in_workspace(ctx: DoctorContext, subject: object = None) -> Iterato
         )
 
 
-def _git(workspace: Path, *args: str) -> tuple[int, bytes] | None:
+def _git(workspace: Path, *args: str, stdin: bytes | None = None) -> tuple[int, bytes] | None:
     """Run a read-only git command in the workspace: ``(status, stdout)``, or ``None`` when
     the workspace is not in a git work tree or git cannot run. A plain subprocess: these two
     calls do not need GitPython, whose import would cost every doctor run."""
@@ -692,7 +812,12 @@ def _git(workspace: Path, *args: str) -> tuple[int, bytes] | None:
 
     try:
         done = subprocess.run(
-            ["git", *args], cwd=workspace, capture_output=True, timeout=60, check=False
+            ["git", *args],
+            cwd=workspace,
+            input=stdin,
+            capture_output=True,
+            timeout=60,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return None
