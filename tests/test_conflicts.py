@@ -759,3 +759,16 @@ def test_sarif_output_exact(stopped_merge: Path) -> None:
         ],
     }
     assert out == json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_conflict_scan_alone_finds_what_the_full_run_finds(stopped_merge: Path) -> None:
+    """``--select YT5`` reads tickets as text only; the full run parses them. Same YT5 findings."""
+    folder = stopped_merge / STORE / "00001KSKBPHRG"
+    (folder / "resolution.md").write_text("<<<<<<< a\nx\n=======\ny\n>>>>>>> b\n")
+    (folder / "artifacts" / "notes_LOCAL_4242.txt").write_text("x\n")
+    (stopped_merge / STORE / OTHER / "artifacts" / "link").symlink_to("/etc/hostname")
+    scan = yt5(stopped_merge)
+    full = run_doctor(stopped_merge, DoctorOptions(no_local=True)).diagnostics
+    assert [d for d in full if d.code.startswith("YT5")] == scan
+    assert {d.code for d in scan} == {"YT501", "YT502", "YT503"}
+    assert any(d.code == "YT212" for d in full)  # the escaping link, not followed by either

@@ -7,8 +7,9 @@ import os
 from pathlib import Path
 
 from yoi_ticket.doctor.context import DoctorOptions
+from yoi_ticket.doctor.registry import select_rules
 from yoi_ticket.doctor.report import Report
-from yoi_ticket.doctor.rules.conflicts import check_git_options, close_git
+from yoi_ticket.doctor.rules.conflicts import check_git_options, close_git, text_tickets
 from yoi_ticket.doctor.runner import Progress, make_context, run
 
 
@@ -37,7 +38,9 @@ def _run(workspace: Path, options: DoctorOptions, progress: Progress | None) -> 
     ctx = make_context(workspace, options)
     try:
         check_git_options(ctx)
-        diagnostics = run(ctx, progress=progress)
+        codes = [rule.code for rule in select_rules(options.select, options.ignore)]
+        tickets, total = text_tickets(ctx, codes)  # None unless only YT5 rules run
+        diagnostics = run(ctx, tickets=tickets, total=total, progress=progress)
         fixes: list[str] = []
         if options.fix:
             from yoi_ticket.doctor.fixes import apply_fixes
