@@ -396,3 +396,22 @@ def test_the_prefilter_keeps_plain_text_cheap() -> None:
     paths = MachinePaths()
     assert not paths.may_contain("Plain prose about users, homes and roots. " * 100)
     assert paths.may_contain("C:\\Users\\x")
+
+
+def test_staged_reports_a_leak_in_the_index_even_when_the_work_tree_is_clean(
+    v2_workspace: Path,
+) -> None:
+    item = v2_workspace / ".yoi" / "tickets" / READY / "item.md"
+    clean = item.read_text(encoding="utf-8")
+    edit(item, CREATED_AT, CREATED_AT + "pod_name: coder-1\nlog: /home/alice/x.log\n")
+    git(v2_workspace, "add", "-A")
+    leaked = item.read_text(encoding="utf-8").split("\n")
+    item.write_text(clean, encoding="utf-8")
+    options = DoctorOptions(select=("YT3",), staged=True)
+    diagnostics = run_doctor(v2_workspace, options).diagnostics
+    path = f".yoi/tickets/{READY}/item.md"
+    assert triples(diagnostics) == {
+        ("YT301", "error", path, leaked.index("pod_name: coder-1") + 1),
+        ("YT303", "error", path, leaked.index("log: /home/alice/x.log") + 1),
+    }
+    assert run_doctor(v2_workspace, DoctorOptions(select=("YT3",))).diagnostics == []

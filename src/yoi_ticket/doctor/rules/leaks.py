@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -538,14 +538,8 @@ def machine_path_in_prose(ctx: DoctorContext, ticket: Ticket) -> Iterator[Findin
 
 def _read_if_marked(detector: MachinePaths, path: Path) -> str | None:
     """The text of ``path`` if its bytes may hold a machine-local path (else not decoded)."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(textfile.MAX_FILE_BYTES + 1)
-    except OSError:
-        return None
-    if not detector.may_contain_bytes(data):
-        return None
-    return textfile.decode(data).text
+    data = _raw(path)
+    return textfile.decode(data).text if detector.may_contain_bytes(data) else None
 
 
 def _prose(
@@ -586,14 +580,14 @@ def value_names_local_pod(ctx: DoctorContext, subject: object = None) -> Iterato
     if not pods:
         return
     claimed = {(e.claim.ticket_id, e.claim.pod_name) for e in local_view(ctx).claims.claims}
-    contains = _name_matcher(list(pods))
+    contains = _name_matcher([name.encode("utf-8") for name in pods])
     locations = {location.path: location for location in ctx.index.scan.locations}
     for summary in ctx.index.summaries:
         location = locations.get(summary.path)
         if location is None or location.escapes is not None:
             continue
         folder = ctx.workspace / summary.path
-        if not any(contains(textfile.read(folder / name).text) for name in (ITEM, THREAD)):
+        if not any(contains(_raw(folder / name)) for name in (ITEM, THREAD)):
             continue
         ticket = ctx.store.load(location)
         for place in (*frontmatter_places(ticket), *header_places(ticket)):
@@ -620,11 +614,20 @@ def value_names_local_pod(ctx: DoctorContext, subject: object = None) -> Iterato
             )
 
 
-def _name_matcher(names: list[str]) -> Any:
+def _name_matcher(names: list[bytes]) -> Callable[[bytes], bool]:
+    """A test for "one of ``names`` occurs" on undecoded file content."""
     if len(names) <= 16:
-        return lambda text: any(name in text for name in names)
-    pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
-    return lambda text: pattern.search(text) is not None
+        return lambda data: any(name in data for name in names)
+    pattern = re.compile(b"|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
+    return lambda data: pattern.search(data) is not None
+
+
+def _raw(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(textfile.MAX_FILE_BYTES + 1)
+    except OSError:
+        return b""
 
 
 # --- YT305 overlay files inside the repository (scope "store") ----------------------------
