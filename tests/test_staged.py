@@ -177,6 +177,16 @@ def test_removing_a_ticket_others_depend_on(repo: Path) -> None:
     assert all("'00001KVZSGT0Q'" in d.message for d in diagnostics)
 
 
+def test_removing_a_ticket_from_the_index_only_is_a_removal(repo: Path) -> None:
+    """``git rm --cached``: the folder stays in the work tree, but the commit drops it."""
+    git(repo, "rm", "-r", "-q", "--cached", f"{STORE}/00001KVZSGT0Q")
+    assert (repo / STORE / "00001KVZSGT0Q").is_dir()
+    assert [(d.code, d.path) for d in staged(repo)] == [
+        ("YT208", f"{STORE}/00001KVZ9JGK0/artifacts/relations.json"),
+        ("YT208", f"{STORE}/00001KW04A8K6/artifacts/relations.json"),
+    ]
+
+
 def test_duplicate_id_created_by_the_commit(repo: Path) -> None:
     shutil.copytree(repo / STORE / TICKET, repo / STORE / "closed" / TICKET)
     git(repo, "add", "-A")

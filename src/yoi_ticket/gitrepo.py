@@ -1,9 +1,13 @@
 """Read-only git access for doctor: the index, unmerged entries, blobs, merges, merge-tree.
 
-GitPython is imported lazily, only by commands that look at git, so that
-``yoi ticket --help`` and plain-directory workspaces never pay for it. Every
-command runs in the workspace directory with NUL-separated output; paths
-given and returned are workspace-relative unless a name says ``top``
+Git runs through GitPython's command wrapper, imported lazily so that
+``yoi ticket --help`` and plain-directory workspaces never pay for it. The
+pre-commit path (``--staged``) asks for a ``light`` repository instead, which
+runs the same commands through :mod:`subprocess`: importing GitPython costs
+more than the whole check of a few staged tickets.
+
+Every command runs in the workspace directory with NUL-separated output;
+paths given and returned are workspace-relative unless a name says ``top``
 (relative to the repository's top level). Nothing here writes to the work
 tree or the index. The git environment (``GIT_DIR``, ``GIT_INDEX_FILE``) is
 honoured, so that inside a pre-commit hook the index being committed is read.
@@ -15,12 +19,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from yoi_ticket.errors import UsageError
-
-if TYPE_CHECKING:
-    from git.cmd import Git
 
 MERGE_TREE_VERSION = (2, 38)  # first git with `git merge-tree --write-tree`
 
@@ -50,10 +51,8 @@ class IndexEntry:
 class IndexListing:
     """The output of ``git ls-files --stage -z``, searched rather than parsed.
 
-    A store of 10,000 tickets has 30,000 index entries and a commit usually
-    touches a handful, so entries are only parsed when asked for; questions
-    about all of them (unmerged entries, the folders under a path) are answered
-    with regular expressions over the whole text.
+    Entries are only parsed when asked for; the listing of a large store is one
+    long string in which unmerged entries and folders are found with ``str.find``.
     """
 
     def __init__(self, text: str) -> None:
@@ -74,21 +73,6 @@ class IndexListing:
                     found.append(_entry(text[start:end]))
                 hit = text.find(needle, end)
         return sorted(found, key=lambda entry: (entry.path, entry.stage))
-
-    def children(self, folder: str) -> tuple[list[str], list[str]]:
-        """Names of the folders and of the files directly inside ``folder``, in index order."""
-        pattern = re.escape(f"\t{folder.rstrip('/')}/") + r"([^/\0]+)(/?)"
-        folders: dict[str, None] = {}
-        files: list[str] = []
-        for name, slash in re.findall(pattern, self.text):
-            if slash:
-                folders[name] = None
-            else:
-                files.append(name)
-        return list(folders), files
-
-    def has(self, path: str) -> bool:
-        return f"\t{path}\0" in self.text
 
     def under(self, folders: Iterable[str]) -> list[IndexEntry]:
         """The entries inside each of ``folders`` (workspace-relative)."""
@@ -111,18 +95,28 @@ class IndexListing:
         return found
 
 
-class GitRepo:
-    """The git repository holding a workspace, seen from the workspace directory."""
+class GitRunner(Protocol):
+    """How :class:`GitRepo` runs git: one command, or one object from a long-lived
+    ``git cat-file --batch``."""
 
-    def __init__(self, runner: Git, workspace: Path, prefix: str, git_dir: Path) -> None:
-        self._git = runner  # bound to the workspace directory
-        self.workspace = workspace
-        self.prefix = prefix  # the workspace's path inside the repository, "" or "sub/dir/"
-        self.git_dir = git_dir  # this work tree's git directory (absolute)
+    def run(self, args: list[str]) -> tuple[int, bytes, bytes]: ...
 
-    # -- plumbing
+    def read_object(self, name: str) -> tuple[str, bytes] | None:
+        """``(type, content)`` of an object name (``<sha>``, ``<rev>:<path>``), or ``None``."""
+        ...
 
-    def _execute(self, *args: str) -> tuple[int, bytes, str]:
+    def version(self) -> tuple[int, ...]: ...
+
+    def close(self) -> None: ...
+
+
+class _GitPythonRunner:
+    def __init__(self, workspace: Path) -> None:
+        from git.cmd import Git
+
+        self._git = Git(str(workspace))
+
+    def run(self, args: list[str]) -> tuple[int, bytes, bytes]:
         status, out, err = self._git.execute(
             ["git", *args],
             with_extended_output=True,
@@ -130,8 +124,79 @@ class GitRepo:
             stdout_as_string=False,
             strip_newline_in_stdout=False,
         )
-        text = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err or "")
-        return int(status), bytes(out or b""), text
+        error = err if isinstance(err, bytes) else str(err or "").encode()
+        return int(status), bytes(out or b""), error
+
+    def read_object(self, name: str) -> tuple[str, bytes] | None:
+        try:
+            _, kind, _, data = self._git.get_object_data(name)
+        except ValueError:  # git answered "missing"
+            return None
+        return (kind.decode() if isinstance(kind, bytes) else str(kind)), bytes(data)
+
+    def version(self) -> tuple[int, ...]:
+        return tuple(self._git.version_info)
+
+    def close(self) -> None:
+        self._git.clear_cache()
+
+
+class _ProcessRunner:
+    def __init__(self, workspace: Path) -> None:
+        self._cwd = workspace
+        self._batch: Any = None  # the cat-file process, started on first use
+
+    def run(self, args: list[str]) -> tuple[int, bytes, bytes]:
+        import subprocess
+
+        done = subprocess.run(["git", *args], cwd=self._cwd, capture_output=True, check=False)
+        return done.returncode, done.stdout, done.stderr
+
+    def read_object(self, name: str) -> tuple[str, bytes] | None:
+        import subprocess
+
+        if self._batch is None:
+            self._batch = subprocess.Popen(
+                ["git", "cat-file", "--batch"],
+                cwd=self._cwd,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+            )
+        self._batch.stdin.write(name.encode("utf-8", "surrogateescape") + b"\n")
+        self._batch.stdin.flush()
+        header = self._batch.stdout.readline().split()
+        if len(header) != 3:  # "<name> missing" (or ambiguous)
+            return None
+        data = self._batch.stdout.read(int(header[2]) + 1)[:-1]
+        return header[1].decode(), data
+
+    def version(self) -> tuple[int, ...]:
+        _, out, _ = self.run(["version"])
+        numbers = re.findall(r"\d+", out.decode("ascii", "replace").split(" ")[-1])
+        return tuple(int(number) for number in numbers[:4])
+
+    def close(self) -> None:
+        if self._batch is not None:
+            self._batch.stdin.close()
+            self._batch.stdout.close()
+            self._batch.wait()
+            self._batch = None
+
+
+class GitRepo:
+    """The git repository holding a workspace, seen from the workspace directory."""
+
+    def __init__(self, runner: GitRunner, workspace: Path, prefix: str, git_dir: Path) -> None:
+        self._git = runner  # runs in the workspace directory
+        self.workspace = workspace
+        self.prefix = prefix  # the workspace's path inside the repository, "" or "sub/dir/"
+        self.git_dir = git_dir  # this work tree's git directory (absolute)
+
+    # -- plumbing
+
+    def _execute(self, *args: str) -> tuple[int, bytes, str]:
+        status, out, err = self._git.run(list(args))
+        return status, out, err.decode("utf-8", "replace")
 
     def run(self, *args: str, ok: Iterable[int] = (0,)) -> tuple[int, bytes]:
         """Run git; a status outside ``ok`` raises :class:`GitError` with git's message."""
@@ -158,9 +223,12 @@ class GitRepo:
 
     # -- index
 
-    def index_listing(self, pathspec: str) -> IndexListing:
-        """Every index entry under ``pathspec`` (one ``git ls-files --stage``)."""
-        _, out = self.run("ls-files", "--stage", "-z", "--", pathspec)
+    def index_listing(self, paths: Iterable[str]) -> IndexListing:
+        """Every index entry at or under the workspace-relative ``paths`` (none: empty)."""
+        specs = [f":(literal){path}" for path in paths]
+        if not specs:
+            return IndexListing("")
+        _, out = self.run("ls-files", "--stage", "-z", "--", *specs)
         return IndexListing(_decode(out))
 
     def index_entries(self, pathspecs: Iterable[str]) -> list[IndexEntry]:
@@ -194,16 +262,15 @@ class GitRepo:
 
     def blob(self, sha: str) -> bytes:
         """The content of the object ``sha`` (through one long-lived ``cat-file --batch``)."""
-        _, _, _, data = self._git.get_object_data(sha)
-        return bytes(data)
+        found = self._git.read_object(sha)
+        if found is None:
+            raise GitError(f"git object {sha} is missing from the repository")
+        return found[1]
 
     def blob_at(self, rev: str, path: str) -> bytes | None:
         """The content of workspace-relative ``path`` in commit ``rev``, ``None`` if absent."""
-        try:
-            _, kind, _, data = self._git.get_object_data(f"{rev}:{self.top(path)}")
-        except ValueError:  # "missing": no such path in that commit
-            return None
-        return bytes(data) if kind in (b"blob", "blob") else None  # bytes in GitPython 3.1
+        found = self._git.read_object(f"{rev}:{self.top(path)}")
+        return found[1] if found is not None and found[0] == "blob" else None
 
     # -- history
 
@@ -260,8 +327,7 @@ class GitRepo:
     # -- merge prediction
 
     def version(self) -> tuple[int, ...]:
-        info: tuple[int, ...] = tuple(self._git.version_info)
-        return info
+        return self._git.version()
 
     def merge_tree_conflicts(self, ours: str, theirs: str) -> list[str]:
         """Repository-relative paths that would conflict when merging ``theirs`` into ``ours``.
@@ -283,37 +349,43 @@ class GitRepo:
         return sorted(set(fields[1:])) if status == 1 else []
 
     def close(self) -> None:
-        """Stop the long-lived ``cat-file`` processes."""
-        self._git.clear_cache()
+        """Stop the long-lived ``cat-file`` process."""
+        self._git.close()
 
 
-def open_repo(workspace: Path) -> GitRepo | None:
-    """The repository holding ``workspace``, or ``None`` (no git, or not in a work tree)."""
+def open_repo(workspace: Path, *, light: bool = False) -> GitRepo | None:
+    """The repository holding ``workspace``, or ``None`` (no git, or not in a work tree).
+
+    ``light``: run git through :mod:`subprocess` instead of GitPython (see above).
+    """
+    runner: GitRunner
+    if light:
+        runner = _ProcessRunner(workspace)
+    else:
+        try:
+            runner = _GitPythonRunner(workspace)
+        except ImportError:  # GitPython refuses to load when no git executable works
+            return None
     try:
-        from git.cmd import Git
-        from git.exc import GitCommandNotFound
-    except ImportError:  # GitPython refuses to load when no git executable works
-        return None
-    runner = Git(str(workspace))
-    try:
-        status, out, _ = runner.execute(
-            ["git", "rev-parse", "--is-inside-work-tree", "--absolute-git-dir", "--show-prefix"],
-            with_extended_output=True,
-            with_exceptions=False,
-            strip_newline_in_stdout=False,
+        status, out, _ = runner.run(
+            ["rev-parse", "--is-inside-work-tree", "--absolute-git-dir", "--show-prefix"]
         )
-    except (OSError, GitCommandNotFound):
+    except OSError:  # no git executable
         return None
-    lines = str(out).split("\n")
+    except Exception as exc:  # GitPython's GitCommandNotFound
+        if type(exc).__name__ != "GitCommandNotFound":
+            raise
+        return None
+    lines = _decode(out).split("\n")
     if status != 0 or len(lines) < 2 or lines[0] != "true":
         return None
     prefix = lines[2] if len(lines) > 2 else ""
     return GitRepo(runner, workspace, prefix, Path(lines[1]))
 
 
-def require_repo(workspace: Path, option: str) -> GitRepo:
+def require_repo(workspace: Path, option: str, *, light: bool = False) -> GitRepo:
     """The workspace's repository, or a usage error naming the option that needs it."""
-    repo = open_repo(workspace)
+    repo = open_repo(workspace, light=light)
     if repo is None:
         raise GitError(
             f"{option} needs a git repository, and {workspace} is not inside one",
