@@ -767,8 +767,15 @@ def test_conflict_scan_alone_finds_what_the_full_run_finds(stopped_merge: Path) 
     (folder / "resolution.md").write_text("<<<<<<< a\nx\n=======\ny\n>>>>>>> b\n")
     (folder / "artifacts" / "notes_LOCAL_4242.txt").write_text("x\n")
     (stopped_merge / STORE / OTHER / "artifacts" / "link").symlink_to("/etc/hostname")
+    relations = stopped_merge / STORE / "00001KVZ9JGK0" / "artifacts" / "relations.json"
+    text = relations.read_text(encoding="utf-8")
+    relations.write_text(f"<<<<<<< HEAD\n{text}=======\n{text}>>>>>>> topic\n", "utf-8")
+    plan = stopped_merge / STORE / OTHER / "artifacts" / "orchestration-plan.jsonl"
+    record = f'{{"id": "p1", "ticket_id": "{OTHER}", "kind": "before", "target": "{TICKET}"}}'
+    plan.write_text(f"{record}\n")  # parses cleanly: not read again
     scan = yt5(stopped_merge)
     full = run_doctor(stopped_merge, DoctorOptions(no_local=True)).diagnostics
     assert [d for d in full if d.code.startswith("YT5")] == scan
     assert {d.code for d in scan} == {"YT501", "YT502", "YT503"}
+    assert ("YT502", "error", relations.relative_to(stopped_merge).as_posix(), 1) in found(scan)
     assert any(d.code == "YT212" for d in full)  # the escaping link, not followed by either

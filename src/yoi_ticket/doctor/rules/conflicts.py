@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from yoi_ticket import textfile
+from yoi_ticket import artifacts, textfile
 from yoi_ticket.conflicts import (
     find_conflict_blocks,
     has_conflict_markers,
@@ -28,6 +28,8 @@ from yoi_ticket.store import ARTIFACTS, ITEM, THREAD, TicketLocation
 from yoi_ticket.thread import parse_thread
 
 E, W = Severity.ERROR, Severity.WARNING
+RELATIONS_PATH = f"{ARTIFACTS}/{artifacts.RELATIONS_FILE}"
+PLAN_PATH = f"{ARTIFACTS}/{artifacts.PLAN_FILE}"
 GIT_KEY = "git.repo"
 FILE_READER_KEY = "ticket.file_bytes"  # workspace-relative path -> bytes (None: absent)
 UNMERGED_KEY = "git.unmerged"  # unmerged entries already listed (by --staged)
@@ -181,14 +183,27 @@ def conflict_blocks(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
         return
     names = [n for n in sorted(ticket.files) if n not in (ITEM, THREAD, ARTIFACTS)]
     names += [f"{ARTIFACTS}/{n}" for n in ticket.artifacts if not n.endswith(".gitkeep")]
+    clean = _parsed_cleanly(ticket)
     for name in names:
-        if name in ticket.escapes or is_merge_leftover(name):
+        if name in ticket.escapes or name in clean or is_merge_leftover(name):
             continue
         path = ticket.file_path(name)
         data = _read_bytes(ctx, path)
         if data is None or not has_conflict_markers(data) or b"\0" in data:
             continue
         yield from _blocks(path, textfile.decode(data).text)
+
+
+def _parsed_cleanly(ticket: Ticket) -> set[str]:
+    """JSON artifacts that the reader parsed without a problem: a marker line would have
+    made them invalid, so they need not be read again."""
+    troubled = {problem.file for problem in ticket.problems}
+    clean = set()
+    if ticket.relations_present:
+        clean.add(RELATIONS_PATH)
+    if ticket.plan:
+        clean.add(PLAN_PATH)
+    return clean - troubled
 
 
 def _blocks(path: str, text: str) -> Iterator[Finding]:
@@ -393,9 +408,9 @@ def _text_ticket(ctx: DoctorContext, location: TicketLocation) -> Ticket:
             data = _read_raw(entries[name].path)
             if data is not None and has_conflict_markers(data):
                 texts[name] = textfile.decode(data).text
-    artifacts: list[str] = []
+    artifact_names: list[str] = []
     if ARTIFACTS in entries and ARTIFACTS not in escapes and entries[ARTIFACTS].is_dir():
-        artifacts, escaping = _files_under(entries[ARTIFACTS].path)
+        artifact_names, escaping = _files_under(entries[ARTIFACTS].path)
         escapes += [f"{ARTIFACTS}/{name}" for name in escaping]
     return Ticket(
         **base,
@@ -403,7 +418,7 @@ def _text_ticket(ctx: DoctorContext, location: TicketLocation) -> Ticket:
         files=frozenset(entries),
         item_text=texts.get(ITEM, ""),
         thread_text=texts.get(THREAD, ""),
-        artifacts=artifacts,
+        artifacts=artifact_names,
         escapes=sorted(escapes),
     )
 
