@@ -135,7 +135,7 @@ class Store:
 
     def load(self, location: TicketLocation) -> Ticket:
         """Read one ticket folder from the working tree."""
-        folder = self.workspace / location.path
+        folder = os.path.join(self.workspace, location.path)
         if location.escapes is not None:
             return Ticket(
                 id=location.id,
@@ -155,11 +155,10 @@ class Store:
                 bucket=location.bucket,
                 problems=[Problem(kind="unreadable", file=".", message=str(exc.strerror or exc))],
             )
-        real_folder = os.path.realpath(folder)
+        links = [entry for entry in names.values() if entry.is_symlink()]
+        real_folder = os.path.realpath(folder) if links else folder
         escapes = [
-            name
-            for name, entry in names.items()
-            if entry.is_symlink() and _escape_reason(entry.path, real_folder) is not None
+            entry.name for entry in links if _escape_reason(entry.path, real_folder) is not None
         ]
 
         def read(name: str) -> textfile.Decoded | None:
@@ -168,17 +167,17 @@ class Store:
             entry = names[name]
             if entry.is_dir():
                 return textfile.Decoded("", f"{name} is a directory, not a file")
-            return textfile.read(folder / name)
+            return textfile.read(entry.path)
 
         artifact_names: list[str] = []
         if ARTIFACTS in names and ARTIFACTS not in escapes and names[ARTIFACTS].is_dir():
-            artifact_names, artifact_escapes = _walk_artifacts(folder / ARTIFACTS)
+            artifact_names, artifact_escapes = _walk_artifacts(names[ARTIFACTS].path)
             escapes.extend(f"{ARTIFACTS}/{name}" for name in artifact_escapes)
 
         def read_artifact(name: str) -> textfile.Decoded | None:
             if name not in artifact_names:
                 return None
-            return textfile.read(folder / ARTIFACTS / name)
+            return textfile.read(os.path.join(folder, ARTIFACTS, name))
 
         return build_ticket(
             location,
@@ -361,12 +360,12 @@ def _escape_reason(path: str, real_container: str) -> str | None:
     return None
 
 
-def _walk_artifacts(root: Path) -> tuple[list[str], list[str]]:
+def _walk_artifacts(root: str) -> tuple[list[str], list[str]]:
     """Files under ``artifacts/`` (relative, sorted) and entries escaping it; links not followed."""
-    real_root = os.path.realpath(root)
+    real_root: str | None = None  # resolved when the first symlink needs it
     files: list[str] = []
     escapes: list[str] = []
-    stack = [(str(root), "")]
+    stack = [(root, "")]
     while stack:
         folder, prefix = stack.pop()
         try:
@@ -376,6 +375,8 @@ def _walk_artifacts(root: Path) -> tuple[list[str], list[str]]:
         for entry in entries:
             rel = prefix + entry.name
             if entry.is_symlink():
+                if real_root is None:
+                    real_root = os.path.realpath(root)
                 if _escape_reason(entry.path, real_root) is not None:
                     escapes.append(rel)
                 elif os.path.isfile(entry.path):

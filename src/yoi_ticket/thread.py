@@ -18,38 +18,59 @@ from datetime import datetime, timezone
 from yoi_ticket.models import Event
 
 SEPARATOR = "---"
-_HEADER_RE = re.compile(r"<!--\s(.*?)\s*-->")
-_EVENT_HEADER_RE = re.compile(r"<!--\s*event\s*:")
-_PAIR_RE = re.compile(r'([A-Za-z_][A-Za-z0-9_.-]*):(?:[ \t]+|(?="))("(?:[^"\\]|\\.)*"|[^\s"]+)')
+# One ``key: value`` pair and the blanks after it; a quoted value is ``"..."`` with
+# backslash escapes (written unrolled, which the regex engine runs much faster).
+_PAIR_RE = re.compile(
+    r'([A-Za-z_][A-Za-z0-9_.-]*):(?:[ \t]+|(?="))("[^"\\]*(?:\\.[^"\\]*)*"|[^\s"]+)[ \t]*'
+)
+_EVENT_NAME_RE = re.compile(r"[^\S\n]*event[^\S\n]*:")  # after "<!--" on a header line
+_FIRST_CONTENT_RE = re.compile(r"^[^\S\n]*(?!---[^\S\n]*$)\S", re.MULTILINE)
 _ESCAPE_RE = re.compile(r"\\(.)")
 
 
 def parse_header(header: str) -> tuple[dict[str, str], str | None]:
     """Parse one header line into attributes; the second item says what is wrong, if anything."""
     stripped = header.strip()
-    match = _HEADER_RE.fullmatch(stripped)
-    if match is None:
+    inner = _comment_text(stripped)
+    if inner is None:
         if not stripped.endswith("-->"):
             return {}, "header comment is not closed by ' -->' on the same line"
         return {}, "header is not of the form '<!-- key: value ... -->'"
-    inner = match.group(1).strip()
     attrs: dict[str, str] = {}
     pos = 0
-    while pos < len(inner):
-        pair = _PAIR_RE.match(inner, pos)
-        if pair is None:
-            return attrs, f"cannot read attribute at {inner[pos : pos + 20]!r}"
-        key, raw = pair.group(1), pair.group(2)
-        attrs.setdefault(key, _unquote(raw) if raw.startswith('"') else raw)
+    for pair in _PAIR_RE.finditer(inner):
+        if pair.start() != pos:  # text between two pairs that is not a pair
+            break
+        key, raw = pair.group(1, 2)
+        if key not in attrs:  # the first of repeated keys wins
+            attrs[key] = _unquote(raw) if raw[0] == '"' else raw
         pos = pair.end()
-        while pos < len(inner) and inner[pos] in " \t":
-            pos += 1
+    if pos < len(inner):
+        return attrs, f"cannot read attribute at {inner[pos : pos + 20]!r}"
     if "event" not in attrs:
         return attrs, "header has no 'event:' attribute"
     return attrs, None
 
 
+def _comment_text(line: str) -> str | None:
+    """The stripped text of a ``<!--`` + whitespace + text + ``-->`` line, or ``None``.
+
+    This is what ``re.fullmatch(r"<!--\\s(.*?)\\s*-->", line).group(1).strip()`` gives
+    (``.`` stops at a newline), without the regex engine trying every end position.
+    """
+    if len(line) < 8 or not line.startswith("<!--") or not line.endswith("-->"):
+        return None
+    if not line[4].isspace():
+        return None
+    text = line[5:-3].rstrip()
+    if "\n" in text:
+        return None
+    return text.lstrip()
+
+
 def _unquote(raw: str) -> str:
+    if "\\" not in raw:
+        return raw[1:-1]  # what both ways below give for a value without escapes
     try:
         value = json.loads(raw)
     except ValueError:
@@ -76,56 +97,110 @@ def parse_thread(text: str) -> list[Event]:
     A line is a header when it starts with ``<!-- event:``, or when it starts
     with ``<!--`` right after a ``---`` separator (or at the top of the file).
     """
-    lines = text.split("\n")
-    starts: list[int] = []
-    at_boundary = True
-    for index, line in enumerate(lines):
-        stripped = line.strip()
-        if stripped.startswith("<!--") and (at_boundary or _EVENT_HEADER_RE.match(stripped)):
-            starts.append(index)
-            at_boundary = False
-        elif stripped == SEPARATOR:
-            at_boundary = True
-        elif stripped:
-            if not starts:
-                starts.append(index)  # stray text before the first event
-            at_boundary = False
+    starts = _event_starts(text)
+    line_count = text.count("\n") + 1
+    size = len(text)
     events = []
-    for number, start in enumerate(starts):
-        end = starts[number + 1] if number + 1 < len(starts) else len(lines)
-        header = lines[start]
+    for number, (start, offset) in enumerate(starts):
+        if number + 1 < len(starts):
+            end, next_offset = starts[number + 1]
+        else:
+            end, next_offset = line_count, size + 1
+        newline = text.find("\n", offset, next_offset)
+        header_end = newline if newline != -1 else size
+        header = text[offset:header_end]
         if header.strip().startswith("<!--"):
             attrs, error = parse_header(header)
-            body_lines = lines[start + 1 : end]
+            body = _body(text, header_end + 1, next_offset - 1)  # the lines after the header
         else:
             attrs, error = {}, "text before the first event header"
-            body_lines = lines[start:end]
+            body = _body(text, offset, next_offset - 1)
         events.append(
             Event(
                 line=start + 1,
                 end_line=end,
                 header=header,
                 attrs=attrs,
-                body=_trim_body(body_lines),
+                body=body,
                 header_error=error,
             )
         )
     return events
 
 
-def _trim_body(lines: list[str]) -> str:
-    """The body without the trailing separator and surrounding blank lines."""
-    end = len(lines)
-    while end and not lines[end - 1].strip():
-        end -= 1
-    if end and lines[end - 1].strip() == SEPARATOR:
-        end -= 1
-    start = 0
-    while start < end and not lines[start].strip():
-        start += 1
-    while end > start and not lines[end - 1].strip():
-        end -= 1
-    return "\n".join(lines[start:end])
+def _event_starts(text: str) -> list[tuple[int, int]]:
+    """The 0-based index and the offset of each line where an event starts.
+
+    A comment line (``<!--`` after blanks) starts an event when it names an ``event:``,
+    or when the last non-blank line before it is a ``---`` separator or there is none.
+    The first non-blank line that is not a separator starts one too (a header by the
+    rule above, or stray text before the first event). Only the lines holding ``<!--``
+    are looked at, not every line of the thread.
+    """
+    offsets = set()
+    position = text.find("<!--")
+    while position != -1:
+        line_start = text.rfind("\n", 0, position) + 1
+        if (line_start == position or text[line_start:position].isspace()) and (
+            _EVENT_NAME_RE.match(text, position + 4) or _after_separator(text, line_start)
+        ):
+            offsets.add(line_start)
+        position = text.find("<!--", position + 4)
+    first = _FIRST_CONTENT_RE.search(text)
+    if first is not None:
+        offsets.add(first.start())
+    starts = []
+    line = position = 0
+    for offset in sorted(offsets):
+        line += text.count("\n", position, offset)
+        position = offset
+        starts.append((line, offset))
+    return starts
+
+
+def _after_separator(text: str, line_start: int) -> bool:
+    """Whether the last non-blank line before ``line_start`` is ``---`` (or there is none)."""
+    end = line_start - 1  # the newline that ends the line before
+    while end >= 0:
+        start = text.rfind("\n", 0, end) + 1
+        stripped = text[start:end].strip()
+        if stripped:
+            return stripped == SEPARATOR
+        end = start - 1
+    return True
+
+
+def _body(text: str, start: int, end: int) -> str:
+    """``text[start:end]`` without the trailing separator and surrounding blank lines.
+
+    Whole lines are dropped: blank ones (only whitespace) at both ends, and one ``---``
+    line at the end; the lines kept are kept as they are. Positions are moved instead
+    of slicing, so a long body is copied once.
+    """
+    end = _content_end(text, start, end)
+    if end <= start:
+        return ""
+    newline = text.rfind("\n", start, end)
+    if text[newline + 1 if newline != -1 else start : end].strip() == SEPARATOR:
+        end = _content_end(text, start, newline) if newline != -1 else start
+    first = start
+    while first < end and text[first].isspace():
+        first += 1
+    if first >= end:
+        return ""
+    newline = text.rfind("\n", start, first)
+    return text[newline + 1 if newline != -1 else start : end]
+
+
+def _content_end(text: str, start: int, end: int) -> int:
+    """The end of the last non-blank line of ``text[start:end]`` (``start`` if none)."""
+    last = end
+    while last > start and text[last - 1].isspace():
+        last -= 1
+    if last == start:
+        return start
+    newline = text.find("\n", last, end)
+    return end if newline == -1 else newline
 
 
 def parse_time(value: str | None) -> datetime | None:
