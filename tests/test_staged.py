@@ -255,6 +255,28 @@ def test_merge_being_committed_that_drops_events(repo: Path) -> None:
     assert lost.message.endswith(f"): {bob}")
 
 
+def test_staged_with_against(repo: Path) -> None:
+    git(repo, "checkout", "-q", "-b", "topic")
+    add_event(repo, "<!-- event: comment author: bob at: 2026-06-08T10:00:00Z -->")
+    git(repo, "commit", "-q", "-am", "bob")
+    git(repo, "checkout", "-q", "main")
+    add_event(repo, NO_AUTHOR)
+    git(repo, "commit", "-q", "-am", "anonymous")
+    add_event(repo, NO_AUTHOR, ticket=OTHER)
+    git(repo, "add", "-A")
+    found_codes = {(d.code, d.path) for d in staged(repo, against="topic")}
+    assert found_codes == {
+        ("YT217", f"{STORE}/{OTHER}/thread.md"),  # staged
+        ("YT504", f"{STORE}/{TICKET}/item.md"),  # committed on both branches
+        ("YT504", f"{STORE}/{TICKET}/thread.md"),
+    }
+    code = CliRunner().invoke(
+        ticket_app, ["doctor", "--workspace", str(repo), "--staged", "--against", "nope"]
+    )
+    assert code.exit_code == 2
+    assert code.stderr == "error: --against nope: not a commit in this repository\n"
+
+
 # ---------------------------------------------------------------- inside real git hooks
 
 

@@ -27,7 +27,12 @@ from yoi_ticket.doctor.context import (
 from yoi_ticket.doctor.diagnostics import Diagnostic
 from yoi_ticket.doctor.registry import get_rule
 from yoi_ticket.doctor.report import Report
-from yoi_ticket.doctor.rules.conflicts import FILE_READER_KEY, GIT_KEY, UNMERGED_KEY
+from yoi_ticket.doctor.rules.conflicts import (
+    FILE_READER_KEY,
+    GIT_KEY,
+    UNMERGED_KEY,
+    check_git_options,
+)
 from yoi_ticket.doctor.runner import Progress, run
 from yoi_ticket.gitrepo import GitRepo, IndexEntry, IndexListing, require_repo
 from yoi_ticket.models import V1_BUCKETS, Ticket
@@ -72,6 +77,7 @@ def _run(
     ctx.cache[GIT_KEY] = repo
     ctx.cache[UNMERGED_KEY] = listing.unmerged  # unmerged paths are always among the staged
     ctx.cache[FILE_READER_KEY] = blobs.read
+    check_git_options(ctx)
     allowed = [*folders, *strays, *_add_referrers(ctx, repo, shape, removed)]
     diagnostics = run(ctx, tickets=tickets, total=len(tickets), progress=progress)
     kept = [d for d in diagnostics if _concerns(d, allowed)]
