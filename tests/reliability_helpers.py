@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import stat
 import subprocess
 import sys
@@ -103,6 +104,8 @@ while True:
     pid = os.fork()
     if pid == 0:
         child(job, tag)
+    with open(os.path.join(results, tag + ".pid"), "w") as f:
+        f.write(str(pid))
     _, status = os.waitpid(pid, 0)
     code = os.waitstatus_to_exitcode(status)
     def text(suffix):
@@ -157,12 +160,20 @@ class Worker:
             if self.process.poll() is not None:
                 raise RuntimeError(f"worker {self.name} exited with {self.process.returncode}")
             if time.monotonic() > deadline:
+                self._kill(tag)
                 raise TimeoutError(f"worker {self.name}: job {tag} still running after {timeout} s")
             time.sleep(0.002)
         data = json.loads(path.read_text())
-        for suffix in (".json", ".out", ".err"):
+        for suffix in (".json", ".out", ".err", ".pid"):
             (self.results / f"{tag}{suffix}").unlink()
         return Result(**data)
+
+    def _kill(self, tag: str) -> None:
+        """SIGKILL the child running job ``tag`` (it hangs), so that the worker goes on."""
+        try:
+            os.kill(int((self.results / f"{tag}.pid").read_text()), signal.SIGKILL)
+        except (OSError, ValueError):
+            pass
 
     def run(self, job: dict[str, Any], timeout: float = 120) -> Result:
         return self.wait(self.submit(job), timeout)

@@ -81,10 +81,13 @@ def _relation_lines(text: str) -> list[int]:
         if "relations" not in top or text[top["relations"][1]] != "[":
             return []
         pos = _skip_ws(text, top["relations"][1] + 1)
+        line, counted = 1, 0  # newlines are counted once: the offsets only grow
         while text[pos] != "]":
             keys, end = _object_keys(decoder, text, pos)
             where = keys["target"][0] if "target" in keys else pos
-            lines.append(text.count("\n", 0, where) + 1)
+            line += text.count("\n", counted, where)
+            counted = where
+            lines.append(line)
             pos = _skip_ws(text, end)
             if text[pos] == ",":
                 pos = _skip_ws(text, pos + 1)

@@ -87,7 +87,7 @@ def list_claims(overlay: Overlay, checker: PodStatusChecker | None = None) -> Cl
     """Every claim with its Pod's status; bad files go to ``errors`` (never raises on content)."""
     listing = ClaimListing()
     try:
-        paths = sorted(p for p in overlay.claims_dir.glob("*.json") if p.is_file())
+        paths = sorted(overlay.claims_dir.glob("*.json"))  # symlinks etc. are reported
     except OSError:
         return listing
     if not paths:
@@ -152,8 +152,8 @@ def prepare(
             hint="claim with a ticket-role Pod (intake, coder, reviewer, ...)",
         )
     check_role(overlay, role)
-    sessions = list_sessions(overlay)
-    if sessions.error is not None:  # refused before the claim, which would be left alone
+    sessions = list_sessions(overlay) if overlay.exists() else None
+    if sessions is not None and sessions.error is not None:  # refused before any claim
         raise RecordError(
             sessions.error, hint="fix or remove the file; 'yoi ticket doctor' reports it"
         )

@@ -16,6 +16,7 @@ from yoi_ticket.errors import ConfigError
 CONFIG_PATH = ".yoi/ticket.config.toml"
 DEFAULT_STORE_ROOT = ".yoi/tickets"
 FAIL_ON_VALUES = ("error", "warning", "never")
+MAX_CONFIG_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -35,9 +36,11 @@ class TicketConfig:
 
 def load_config(workspace: Path) -> TicketConfig:
     """Read the workspace's config; a missing file gives the defaults."""
+    from yoi_ticket.fsutil import read_regular
+
     path = workspace / CONFIG_PATH
     try:
-        data = path.read_bytes()
+        data = read_regular(path, MAX_CONFIG_BYTES)
     except FileNotFoundError:
         return TicketConfig()
     except OSError as exc:
@@ -46,10 +49,14 @@ def load_config(workspace: Path) -> TicketConfig:
         import tomllib
     else:  # pragma: no cover - exercised on Python 3.10 only
         import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{CONFIG_PATH} is larger than {MAX_CONFIG_BYTES} bytes")
     try:
         raw = tomllib.loads(data.decode("utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{CONFIG_PATH} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{CONFIG_PATH} is not valid TOML: nested too deeply") from None
     return TicketConfig(
         store_root=_store_root(raw),
         doctor=_doctor_defaults(raw),

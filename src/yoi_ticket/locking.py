@@ -24,12 +24,28 @@ class LockTimeoutError(YoiError):
     """An overlay lock stayed busy for longer than the caller wanted to wait."""
 
 
+class LockFileError(YoiError):
+    """A lock file cannot be opened (a symlink, not a file, no permission)."""
+
+
+def _acquire(lock: FileLock, path: Path) -> None:
+    try:
+        lock.acquire()
+    except Timeout:  # a TimeoutError, hence an OSError too: the callers handle it
+        raise
+    except OSError as exc:
+        raise LockFileError(
+            f"cannot lock {path}: {exc.strerror or exc}",
+            hint=f"a lock file must be a plain empty file; remove {path} and try again",
+        ) from None
+
+
 @contextmanager
 def hold(path: Path, *, timeout: float = DEFAULT_TIMEOUT) -> Iterator[None]:
     """Hold the lock at ``path`` for the ``with`` block, waiting up to ``timeout`` seconds."""
     lock = FileLock(str(path), timeout=timeout, mode=LOCK_MODE)
     try:
-        lock.acquire()
+        _acquire(lock, path)
     except Timeout:
         raise LockTimeoutError(
             f"{path} stayed locked for {timeout:g} s",
@@ -45,7 +61,7 @@ def try_hold(path: Path, *, timeout: float = 0.0) -> FileLock | None:
     """Acquire the lock at ``path`` and return it (caller releases), or ``None`` if busy."""
     lock = FileLock(str(path), timeout=timeout, mode=LOCK_MODE)
     try:
-        lock.acquire()
+        _acquire(lock, path)
     except Timeout:
         return None
     return lock

@@ -18,6 +18,8 @@ from __future__ import annotations
 import json
 import os
 import socket
+import stat
+import sys
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -33,6 +35,7 @@ from yoi_ticket.ids import encode_for_filename, validate_ticket_id
 from yoi_ticket.workspace import WorkspaceIdentity, identify
 
 SCHEMA_VERSION = 1
+MAX_RECORD_BYTES = 64 * 1024 * 1024  # a larger overlay file is reported, never parsed
 MAX_FILENAME_BYTES = 240  # leaves room for ".json" under the usual 255-byte limit
 
 DATA_DIR_ENV = "YOI_DATA_DIR"
@@ -118,13 +121,27 @@ class RecordError(YoiError):
 
 
 def read_record(path: Path, model: type[R]) -> R:
-    """Read one JSON record; :class:`FileNotFoundError` passes, anything else is RecordError."""
+    """Read one JSON record; :class:`FileNotFoundError` passes, anything else is RecordError.
+
+    Symlinks are not followed and a FIFO or device is refused: an overlay file is a
+    regular file the overlay wrote, and reading never blocks or runs unbounded.
+    """
+    from yoi_ticket.fsutil import read_regular
+
     try:
-        data = path.read_bytes()
+        data = read_regular(path, MAX_RECORD_BYTES, follow_symlinks=False)
     except FileNotFoundError:
         raise
     except OSError as exc:
-        raise RecordError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise RecordError(
+            f"{path}: cannot read: {exc.strerror or exc}",
+            hint="fix or remove the file; 'yoi ticket doctor' reports it",
+        ) from None
+    if len(data) > MAX_RECORD_BYTES:
+        raise RecordError(
+            f"{path}: larger than {MAX_RECORD_BYTES} bytes, not read",
+            hint="fix or remove the file; 'yoi ticket doctor' reports it",
+        )
     try:
         record = model.model_validate_json(data)
     except ValidationError as exc:
@@ -256,6 +273,7 @@ class Overlay:
     def ensure(self) -> None:
         """Create the overlay (0700) and record this workspace path in ``workspace.json``."""
         self._refuse_inside_workspace()
+        self.refuse_untrusted()
         try:
             for folder in (self.root, self.claims_dir, self.pending_dir, self.locks_dir):
                 atomicfile.make_private_dir(folder)
@@ -277,8 +295,31 @@ class Overlay:
     def _lock(self, name: str) -> AbstractContextManager[None]:
         from yoi_ticket import locking
 
+        self.refuse_untrusted()
         atomicfile.make_private_dir(self.locks_dir)
         return locking.hold(self.locks_dir / name)
+
+    def trust_problems(self) -> list[str]:
+        """Why the overlay must not be written (empty when it is private): one of its
+        folders or files is a symlink, or is owned by another user, or another user could
+        change it (writable by group or others). ``workspaces/`` itself may be reached
+        through a symlink, but must be private too."""
+        problems = [_trust_problem(self.locations.workspaces_dir, follow=True, folder=True)]
+        for folder in (self.root, self.claims_dir, self.pending_dir, self.locks_dir):
+            problems.append(_trust_problem(folder, follow=False, folder=True))
+        for name in (WORKSPACE_FILE, SESSIONS_FILE, HISTORY_FILE):
+            problems.append(_trust_problem(self.root / name, follow=False, folder=False))
+        return [problem for problem in problems if problem is not None]
+
+    def refuse_untrusted(self) -> None:
+        """Raise a one-line error if :meth:`trust_problems` finds anything."""
+        problems = self.trust_problems()
+        if problems:
+            raise UsageError(
+                f"refusing to write the overlay: {problems[0]}",
+                hint="make it private to you (chown, chmod 700 for folders, 600 for files, no"
+                f" symlinks), or set {DATA_DIR_ENV} (or {HOME_ENV}) to a private folder",
+            )
 
     def read_workspace_record(self) -> WorkspaceRecord | None:
         try:
@@ -328,6 +369,28 @@ class Overlay:
                     f"the overlay {self.root} would lie inside the workspace {inside}",
                     hint=f"set {DATA_DIR_ENV} (or {HOME_ENV}) to a folder outside the workspace",
                 )
+
+
+def _trust_problem(path: Path, *, follow: bool, folder: bool) -> str | None:
+    try:
+        info = path.stat() if follow else path.lstat()
+    except (FileNotFoundError, NotADirectoryError):  # not there yet: created private
+        return None
+    except OSError as exc:
+        return f"{path} cannot be checked: {exc.strerror or exc}"
+    if stat.S_ISLNK(info.st_mode):
+        return f"{path} is a symbolic link (the overlay is never written through one)"
+    if folder and not stat.S_ISDIR(info.st_mode):
+        return f"{path} is not a directory"
+    if not folder and not stat.S_ISREG(info.st_mode):
+        return f"{path} is not a regular file"
+    if sys.platform == "win32":  # pragma: no cover - no POSIX owners and modes there
+        return None
+    if info.st_uid != os.geteuid():
+        return f"{path} is owned by uid {info.st_uid}, not by this user (uid {os.geteuid()})"
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return f"{path} is writable by other users (mode {stat.S_IMODE(info.st_mode):o})"
+    return None
 
 
 # --- all overlays of this user --------------------------------------------------------

@@ -27,6 +27,7 @@ STALE = "stale"
 STATUSES = (LIVE, RESTORABLE, FOREIGN, STALE)
 METADATA_FILE = "metadata.json"
 SOCKET_TIMEOUT = 0.25
+MAX_REGISTRY_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -69,10 +70,17 @@ class PodStatus:
 
 def read_pod_registry(path: Path) -> PodRegistry:
     """Read ``pods.json``; a missing file is an empty registry, a bad one an ``error``."""
+    from yoi_ticket.fsutil import read_regular
+
     try:
-        data = json.loads(path.read_bytes())
+        raw = read_regular(path, MAX_REGISTRY_BYTES)
+        if len(raw) > MAX_REGISTRY_BYTES:
+            raise ValueError(f"larger than {MAX_REGISTRY_BYTES} bytes")
+        data = json.loads(raw)
     except FileNotFoundError:
         return PodRegistry()
+    except RecursionError:
+        return PodRegistry(error=f"{path}: cannot read the Pod registry: JSON nested too deeply")
     except (OSError, ValueError) as exc:
         return PodRegistry(error=f"{path}: cannot read the Pod registry: {exc}")
     entries = data.get("allocations") if isinstance(data, dict) else None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import BinaryIO
 
 MAX_FILE_BYTES = 8 * 1024 * 1024  # larger ticket files are reported, not parsed
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -49,24 +48,15 @@ def decode(data: bytes) -> Decoded:
 
 
 def read(path: str | os.PathLike[str]) -> Decoded:
-    """Read and decode ``path``; an unreadable file becomes a problem, not an error."""
+    """Read and decode ``path``; an unreadable file becomes a problem, not an error.
+    A FIFO or device is unreadable too: reading one could block or never end."""
+    from yoi_ticket.fsutil import read_regular
+
     try:
-        with open(path, "rb") as handle:
-            data = _read_limited(handle)
+        data = read_regular(path, MAX_FILE_BYTES)
     except OSError as exc:
         return Decoded("", f"cannot read: {exc.strerror or exc}")
     return decode(data)
-
-
-def _read_limited(handle: BinaryIO) -> bytes:
-    """At most ``MAX_FILE_BYTES + 1`` bytes. The buffer is sized from ``fstat``, because
-    ``read(MAX_FILE_BYTES + 1)`` allocates the whole limit for every small file."""
-    limit = MAX_FILE_BYTES + 1
-    size = os.fstat(handle.fileno()).st_size
-    data = handle.read(min(size + 1, limit))
-    if len(data) > size and len(data) < limit:  # the file grew, or fstat does not know
-        data += handle.read(limit - len(data))
-    return data
 
 
 def split_lines(text: str) -> list[str]:

@@ -38,8 +38,11 @@ def parse_header(header: str) -> tuple[dict[str, str], str | None]:
         return {}, "header is not of the form '<!-- key: value ... -->'"
     attrs: dict[str, str] = {}
     pos = 0
-    for pair in _PAIR_RE.finditer(inner):
-        if pair.start() != pos:  # text between two pairs that is not a pair
+    # Anchored matches, not finditer: after a pair that does not parse (an unclosed quote)
+    # finditer would search the rest of the line from every position, in quadratic time.
+    while pos < len(inner):
+        pair = _PAIR_RE.match(inner, pos)
+        if pair is None:  # text that is not a pair
             break
         key, raw = pair.group(1, 2)
         if key not in attrs:  # the first of repeated keys wins

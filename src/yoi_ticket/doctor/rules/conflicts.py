@@ -73,15 +73,15 @@ def _read_bytes(ctx: DoctorContext, path: str) -> bytes | None:
 def _read_raw(path: str) -> bytes | None:
     """The bytes of a file, ``None`` when unreadable or larger than ticket files may be.
 
-    (``readall`` sizes its buffer from the file; ``read(limit)`` would allocate the
-    whole limit for every small file, which makes a scan of many files 3x slower.)"""
+    (The buffer is sized from the file, not from the limit, which would make a scan of
+    many files 3x slower; a FIFO or device is unreadable, never waited on.)"""
+    from yoi_ticket.fsutil import read_regular
+
     try:
-        with open(path, "rb", buffering=0) as handle:
-            if os.fstat(handle.fileno()).st_size > textfile.MAX_FILE_BYTES:
-                return None
-            return handle.readall()
-    except OSError:  # a directory, or gone
+        data = read_regular(path, textfile.MAX_FILE_BYTES)
+    except OSError:  # a directory, a FIFO, or gone
         return None
+    return None if len(data) > textfile.MAX_FILE_BYTES else data
 
 
 def check_git_options(ctx: DoctorContext) -> None:

@@ -623,9 +623,10 @@ def _name_matcher(names: list[bytes]) -> Callable[[bytes], bool]:
 
 
 def _raw(path: Path) -> bytes:
+    from yoi_ticket.fsutil import read_regular
+
     try:
-        with open(path, "rb") as handle:
-            return handle.read(textfile.MAX_FILE_BYTES + 1)
+        return read_regular(path, textfile.MAX_FILE_BYTES)  # never blocks on a FIFO
     except OSError:
         return b""
 
@@ -729,9 +730,10 @@ def overlay_record_kind(path: Path) -> str | None:
     """What overlay record ``path`` holds (``None`` when its content is not one)."""
     import json
 
+    from yoi_ticket.fsutil import read_regular
+
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_OVERLAY_PROBE)
+        data = read_regular(path, MAX_OVERLAY_PROBE - 1)  # never blocks on a FIFO
     except OSError:
         return None
     text = textfile.decode(data).text

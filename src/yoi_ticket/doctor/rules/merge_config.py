@@ -28,8 +28,11 @@ def _display(workspace: Path, path: Path) -> str:
 
 
 def _first_driver_line(path: Path) -> int | None:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+    from yoi_ticket.fsutil import read_regular
+    from yoi_ticket.textfile import MAX_FILE_BYTES
+
+    try:  # never blocks on a FIFO
+        text = read_regular(path, MAX_FILE_BYTES).decode("utf-8", errors="replace")
     except OSError:
         return None
     for number, line in enumerate(text.splitlines(), start=1):
