@@ -77,6 +77,8 @@ def child(job, tag):
     os.dup2(out, 1)
     os.dup2(err, 2)
     os.environ.update(job.get("env", {}))
+    if job.get("umask") is not None:
+        os.umask(job["umask"])
     if job.get("fault"):  # fault points read YOI_FAULT when their module is loaded
         os.environ["YOI_FAULT"] = job["fault"]
         importlib.reload(yoi_ticket.faults)

@@ -299,24 +299,30 @@ class Overlay:
         atomicfile.make_private_dir(self.locks_dir)
         return locking.hold(self.locks_dir / name)
 
-    def trust_problems(self) -> list[str]:
-        """Why the overlay must not be written (empty when it is private): one of its
-        folders or files is a symlink, or is owned by another user, or another user could
-        change it (writable by group or others). ``workspaces/`` itself may be reached
-        through a symlink, but must be private too."""
-        problems = [_trust_problem(self.locations.workspaces_dir, follow=True, folder=True)]
-        for folder in (self.root, self.claims_dir, self.pending_dir, self.locks_dir):
-            problems.append(_trust_problem(folder, follow=False, folder=True))
-        for name in (WORKSPACE_FILE, SESSIONS_FILE, HISTORY_FILE):
-            problems.append(_trust_problem(self.root / name, follow=False, folder=False))
-        return [problem for problem in problems if problem is not None]
+    def trust_problems(self) -> list[tuple[Path, str]]:
+        """Why the overlay must not be written, as ``(path, reason)`` (empty when it is
+        private): one of its folders or files is a symlink, or is owned by another user,
+        or another user could change it (writable by group or others). ``workspaces/``
+        itself may be reached through a symlink, but must be private too."""
+        checks = [(self.locations.workspaces_dir, True, True)]
+        checks += [(f, False, True) for f in (self.root, self.claims_dir, self.pending_dir)]
+        checks.append((self.locks_dir, False, True))
+        checks += [(self.root / n, False, False) for n in (WORKSPACE_FILE, SESSIONS_FILE)]
+        checks.append((self.history_path, False, False))
+        problems = []
+        for path, follow, folder in checks:
+            reason = _trust_problem(path, follow=follow, folder=folder)
+            if reason is not None:
+                problems.append((path, reason))
+        return problems
 
     def refuse_untrusted(self) -> None:
         """Raise a one-line error if :meth:`trust_problems` finds anything."""
         problems = self.trust_problems()
         if problems:
+            path, reason = problems[0]
             raise UsageError(
-                f"refusing to write the overlay: {problems[0]}",
+                f"refusing to write the overlay: {path} {reason}",
                 hint="make it private to you (chown, chmod 700 for folders, 600 for files, no"
                 f" symlinks), or set {DATA_DIR_ENV} (or {HOME_ENV}) to a private folder",
             )
@@ -377,19 +383,19 @@ def _trust_problem(path: Path, *, follow: bool, folder: bool) -> str | None:
     except (FileNotFoundError, NotADirectoryError):  # not there yet: created private
         return None
     except OSError as exc:
-        return f"{path} cannot be checked: {exc.strerror or exc}"
+        return f"cannot be checked: {exc.strerror or exc}"
     if stat.S_ISLNK(info.st_mode):
-        return f"{path} is a symbolic link (the overlay is never written through one)"
+        return "is a symbolic link (the overlay is never written through one)"
     if folder and not stat.S_ISDIR(info.st_mode):
-        return f"{path} is not a directory"
+        return "is not a directory"
     if not folder and not stat.S_ISREG(info.st_mode):
-        return f"{path} is not a regular file"
+        return "is not a regular file"
     if sys.platform == "win32":  # pragma: no cover - no POSIX owners and modes there
         return None
     if info.st_uid != os.geteuid():
-        return f"{path} is owned by uid {info.st_uid}, not by this user (uid {os.geteuid()})"
+        return f"is owned by uid {info.st_uid}, not by this user (uid {os.geteuid()})"
     if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        return f"{path} is writable by other users (mode {stat.S_IMODE(info.st_mode):o})"
+        return f"is writable by other users (mode {stat.S_IMODE(info.st_mode):o})"
     return None
 
 

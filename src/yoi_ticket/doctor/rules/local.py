@@ -460,6 +460,35 @@ def session_missing_ticket(ctx: DoctorContext, subject: object = None) -> Iterat
                 )
 
 
+_RECORD_FILES = ("workspace.json", "role-sessions.json", "history.jsonl")
+
+
+@rule(
+    "YT411",
+    E,
+    "local",
+    "Overlay not private to this user",
+    why="The overlay decides which local Pod works on which ticket. A folder or file of it "
+    "that another user owns or may write, or a symlink put in its place, would let someone "
+    "else change that, or make yoi-ticket write elsewhere; commands that write refuse it.",
+    example="<data dir>/workspaces/yoi-1a2b3c4d5e6f7a8b/ with mode 777, or owned by another "
+    "uid, or ticket-claims/ replaced by a symlink",
+    fix="Make it yours and private (chown to your user; chmod 700 for folders, 600 for "
+    "files; a real folder instead of a symlink), or set YOI_DATA_DIR to a private folder.",
+)
+def overlay_not_private(ctx: DoctorContext, subject: object = None) -> Iterator[Finding]:
+    """Reports overlay folders and files (and ``workspaces/``) that are symlinks, owned by
+    another user, or writable by group or others; writers refuse such an overlay."""
+    for path, reason in local_view(ctx).overlay.trust_problems():
+        yield Finding(
+            str(path),
+            None,
+            f"overlay {'file' if path.name in _RECORD_FILES else 'folder'} {reason}",
+            "chown it to your user and chmod it 700 (folders) or 600 (files), or set "
+            "YOI_DATA_DIR to a private folder",
+        )
+
+
 RULES = (
     stale_claim,
     claim_on_finished_ticket,
@@ -471,4 +500,5 @@ RULES = (
     split_overlay,
     vanished_workspace_overlay,
     session_missing_ticket,
+    overlay_not_private,
 )
