@@ -61,6 +61,13 @@ _CLOSERS = (yaml.BlockEndToken, yaml.FlowSequenceEndToken, yaml.FlowMappingEndTo
 
 def load(text: str) -> Any:
     """Parse ``text``; raise :class:`YamlProblem` with a one-line message on any failure."""
+    try:
+        return _load(text)
+    except UnicodeEncodeError:  # lone surrogates, as surrogateescape decoding leaves them
+        raise YamlProblem("invalid YAML: text that is not valid Unicode", None) from None
+
+
+def _load(text: str) -> Any:
     if sum(text.count(char) for char in _NESTING_CHARS) > MAX_DEPTH:
         deep_line = _too_deep_line(text)
         if deep_line is not None:
