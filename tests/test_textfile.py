@@ -45,5 +45,5 @@ def test_a_file_whose_size_is_not_known_in_advance_is_read_whole() -> None:
 
 
 def test_a_directory_or_missing_file_is_a_problem(tmp_path: Path) -> None:
-    assert textfile.read(tmp_path).problem == "cannot read: Is a directory"
+    assert textfile.read(tmp_path).problem == "cannot read: is a directory"
     assert textfile.read(tmp_path / "missing").problem == "cannot read: No such file or directory"

@@ -27,27 +27,39 @@ def split_frontmatter(text: str) -> tuple[list[str], int] | None:
 
     ``None`` when the text does not start with a ``---`` line or never closes it.
     """
+    found = _frontmatter(text)
+    return None if found is None else (found[0], found[1])
+
+
+def _frontmatter(text: str) -> tuple[list[str], int, int] | None:
+    """:func:`split_frontmatter` plus the offset where the body starts; reads only the
+    frontmatter lines, not the whole file."""
     if not text.startswith("---"):
         return None
-    lines = text.split("\n")
-    if lines[0].rstrip() != "---":
+    end = text.find("\n")
+    if (text if end == -1 else text[:end]).rstrip() != "---":
         return None
-    for index in range(1, len(lines)):
-        if lines[index].rstrip() == "---":
-            return lines[1:index], index + 1
+    lines: list[str] = []
+    while end != -1:
+        start = end + 1
+        end = text.find("\n", start)
+        line = text[start:] if end == -1 else text[start:end]
+        if line.rstrip() == "---":
+            return lines, len(lines) + 2, len(text) if end == -1 else end + 1
+        lines.append(line)
     return None
 
 
 def parse_item(text: str) -> tuple[ItemFile, FrontmatterError | None]:
     """Parse ``item.md`` text; never raises. On failure ``frontmatter_ok`` is false."""
-    split = split_frontmatter(text)
+    split = _frontmatter(text)
     if split is None:
         if text.startswith("---"):
             return _failed(text), FrontmatterError("frontmatter is not closed by a '---' line", 1)
         return _failed(text), FrontmatterError(
             "no YAML frontmatter (file must start with '---')", 1
         )
-    fm_lines, closing_line = split
+    fm_lines, closing_line, body_start = split
     try:
         data = yaml_loader.load("\n".join(fm_lines))
     except yaml_loader.YamlProblem as problem:
@@ -65,7 +77,7 @@ def parse_item(text: str) -> tuple[ItemFile, FrontmatterError | None]:
         if match:  # a repeated key: YAML keeps the last value, so point at the last line
             field_lines[match.group(1)] = offset + 2
     fields = {str(key): value for key, value in data.items()}
-    body = "\n".join(text.split("\n")[closing_line:])
+    body = text[body_start:]  # the lines after the closing '---'
     return ItemFile(
         fields=fields, field_lines=field_lines, body=body, body_line=closing_line + 1
     ), None

@@ -11,6 +11,7 @@ with ``header_error`` set, so doctor can point at its line.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from datetime import datetime, timezone
@@ -206,8 +207,12 @@ def _content_end(text: str, start: int, end: int) -> int:
     return end if newline == -1 else newline
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_time(value: str | None) -> datetime | None:
-    """Parse an RFC 3339 timestamp such as ``2026-06-07T22:02:25Z``; ``None`` if it is not one."""
+    """Parse an RFC 3339 timestamp such as ``2026-06-07T22:02:25Z``; ``None`` if it is not one.
+
+    Results are cached: several doctor rules read the times of the same events.
+    """
     if not value or len(value) < 20 or value[10] not in "Tt":
         return None
     text = value[:-1] + "+00:00" if value[-1] in "Zz" else value

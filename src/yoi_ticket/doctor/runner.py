@@ -1,11 +1,22 @@
-"""Running the selected rules over a workspace and collecting sorted diagnostics."""
+"""Running the selected rules over a workspace and collecting sorted diagnostics.
+
+A large store read from the working tree is checked by worker processes, one per
+CPU (forked, Linux only): each worker reads a share of the tickets and runs the
+ticket rules on them; the summaries and diagnostics come back to this process,
+which runs the store, local and git rules as always. ``YOI_JOBS=1`` keeps
+everything in one process. The result is the same either way: diagnostics are
+sorted, and summaries keep the order of the store scan.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from yoi_ticket.doctor.context import DoctorContext, DoctorOptions, StoreIndex
+from yoi_ticket.doctor.context import DoctorContext, DoctorOptions, StoreIndex, TicketSummary
 from yoi_ticket.doctor.diagnostics import Diagnostic
 from yoi_ticket.doctor.registry import select_rules
 from yoi_ticket.doctor.rule import Rule
@@ -13,6 +24,10 @@ from yoi_ticket.models import Ticket
 from yoi_ticket.store import Store, TicketLocation
 
 Progress = Callable[[int, int], None]
+
+JOBS_ENV = "YOI_JOBS"
+PARALLEL_MIN_TICKETS = 1_500  # below this, starting workers costs more than it saves
+MAX_JOBS = 8
 
 
 def make_context(
@@ -39,9 +54,13 @@ def run(
     diagnostics: list[Diagnostic] = []
     if tickets is None:
         locations = _restrict(ctx.index.scan.locations, ctx.options.paths)
-        tickets = (ctx.store.load(location) for location in locations)
         total = len(locations)
-    for done, ticket in enumerate(tickets, start=1):
+        jobs = _jobs(ctx, total)
+        if jobs > 1:
+            diagnostics.extend(_run_in_workers(ctx, by_scope["ticket"], locations, jobs, progress))
+        else:
+            tickets = (ctx.store.load(location) for location in locations)
+    for done, ticket in enumerate(tickets or (), start=1):
         for rule in by_scope["ticket"]:
             diagnostics.extend(rule.run(ctx, ticket))
         ctx.index.add(ticket)
@@ -70,3 +89,92 @@ def _restrict(locations: list[TicketLocation], paths: tuple[str, ...]) -> list[T
         for location in locations
         if _under(location.path, paths) or any(_under(p, (location.path,)) for p in paths)
     ]
+
+
+# --- worker processes
+
+
+def _jobs(ctx: DoctorContext, total: int) -> int:
+    """How many worker processes to check ``total`` tickets with (1: none)."""
+    configured = os.environ.get(JOBS_ENV, "").strip()
+    if configured.isdigit() and int(configured) >= 1:
+        jobs = int(configured)
+    elif total < PARALLEL_MIN_TICKETS:
+        return 1
+    else:
+        jobs = min(len(os.sched_getaffinity(0)), MAX_JOBS) if _can_fork() else 1
+    # Nothing may be shared with workers but what a fork copies: no cached values
+    # (an open git process, say) and no other threads.
+    if jobs > 1 and (ctx.cache or not _can_fork()):
+        return 1
+    return min(jobs, max(total, 1))
+
+
+def _can_fork() -> bool:
+    import threading
+
+    return (
+        sys.platform.startswith("linux")
+        and sys.version_info >= (3, 11)  # frozen dataclasses with slots pickle since 3.11
+        and threading.active_count() == 1
+    )
+
+
+_JOB: tuple[DoctorContext, list[Rule], list[TicketLocation]] | None = None  # for workers
+
+
+def _run_in_workers(
+    ctx: DoctorContext,
+    rules: list[Rule],
+    locations: list[TicketLocation],
+    jobs: int,
+    progress: Progress | None,
+) -> list[Diagnostic]:
+    """Check ``locations`` in ``jobs`` forked processes; add their summaries to ``ctx``."""
+    import multiprocessing
+
+    global _JOB
+    size = max(25, min(400, len(locations) // (jobs * 8)))
+    ranges = [(i, min(i + size, len(locations))) for i in range(0, len(locations), size)]
+    diagnostics: list[Diagnostic] = []
+    done = 0
+    _JOB = (ctx, rules, locations)  # workers see it through the fork, nothing is pickled
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs, initializer=_ignore_sigint) as pool:
+            for found, summaries in pool.imap(_check_range, ranges):
+                diagnostics.extend(found)
+                ctx.index.summaries.extend(summaries)
+                done += len(summaries)
+                if progress is not None:
+                    progress(done, len(locations))
+    finally:
+        _JOB = None
+    return diagnostics
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+_WORKER_CONTEXT: DoctorContext | None = None  # a worker's own copy, with its own cache
+
+
+def _check_range(bounds: tuple[int, int]) -> tuple[list[Diagnostic], list[TicketSummary]]:
+    """In a worker: read and check some tickets exactly as the one-process loop does."""
+    global _WORKER_CONTEXT
+    assert _JOB is not None
+    parent, rules, locations = _JOB
+    if _WORKER_CONTEXT is None:
+        _WORKER_CONTEXT = dataclasses.replace(parent, cache={})
+    ctx = _WORKER_CONTEXT
+    ctx.index = StoreIndex(parent.index.scan)  # the summaries of this range go back
+    diagnostics: list[Diagnostic] = []
+    for location in locations[bounds[0] : bounds[1]]:
+        ticket = ctx.store.load(location)
+        for rule in rules:
+            diagnostics.extend(rule.run(ctx, ticket))
+        ctx.index.add(ticket)
+    return diagnostics, ctx.index.summaries
