@@ -282,15 +282,19 @@ def _venv_script(name: str) -> Command:
 
 
 def _bench_env(work: Path) -> dict[str, str]:
-    """The environment of measured processes: an empty YOI_HOME, no colour, no user git config."""
+    """The environment of measured processes: an empty YOI_HOME, no colour, no user git
+    config, and Python's bytecode cache on (as for any installed tool), kept in the work
+    folder so that the source tree stays clean."""
     home = work / "homes" / "empty"
     home.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("YOI_")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(
         YOI_HOME=str(home),
         NO_COLOR="1",
         GIT_CONFIG_NOSYSTEM="1",
         GIT_CONFIG_GLOBAL=os.devnull,
+        PYTHONPYCACHEPREFIX=str(work / "pycache"),
     )
     return env
 
