@@ -422,7 +422,11 @@ def session_writers(gang: Gang, overlay: Overlay, per_writer: int) -> RaceReport
 
     record_session(overlay, "shared", "coder")
     jobs = [
-        {"code": SESSION_WRITER, "args": [str(overlay.workspace), index, per_writer]}
+        {
+            "code": SESSION_WRITER,
+            "args": [str(overlay.workspace), index, per_writer],
+            "env": overlay_env(overlay),
+        }
         for index in range(len(gang.workers))
     ]
     results = gang.race(jobs, timeout=600)
@@ -512,6 +516,7 @@ def interleaved_claims(
         {
             "code": INTERLEAVED,
             "args": [str(overlay.workspace), f"pod-{index}", list(tickets), steps, seed + index],
+            "env": overlay_env(overlay),
         }
         for index in range(players)
     ]
@@ -606,3 +611,63 @@ def locks_free_now(overlay: Overlay) -> list[str]:
             else:
                 lock.release()
     return failures
+
+
+# --- kills at random moments ----------------------------------------------------------
+
+KILLED = -signal.SIGKILL
+RANDOM_OPS = (
+    ("claim", "{ticket}", "--pod", "{pod}", "--role", "coder"),
+    ("release", "{ticket}", "--pod", "{pod}", "--force"),
+    ("reclaim", "{ticket}", "--pod", "{pod}", "--role", "coder"),
+    ("session", "record", "--pod", "{pod}", "--role", "coder", "--ticket", "{ticket}"),
+    ("launch", "{ticket}", "--pod", "{pod}", "--role", "coder", "--", "true"),
+)
+
+
+@dataclass
+class KillReport:
+    attempts: int = 0
+    kills: dict[str, int] = field(default_factory=dict)  # per command
+    doctor_checks: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def killed(self) -> int:
+        return sum(self.kills.values())
+
+
+def random_kills(
+    worker: Worker, overlay: Overlay, ticket: str, count: int, seed: int, doctor_every: int = 4
+) -> KillReport:
+    """``count`` commands, each SIGKILLed after a random delay within its usual run time;
+    after each: every file parses and no lock is held; every ``doctor_every`` kills (and at
+    the end): :func:`check_after_crash`."""
+    import random
+
+    rng = random.Random(seed)
+    report = KillReport()
+
+    def command(op: Sequence[str], pod: str) -> list[str]:
+        return [part.format(ticket=ticket, pod=pod) for part in op]
+
+    durations = {
+        op[0]: worker.run(cli_job(overlay, *command(op, "calibrate"))).elapsed for op in RANDOM_OPS
+    }
+    for number in range(count):
+        op = RANDOM_OPS[number % len(RANDOM_OPS)]
+        args = command(op, f"p{rng.randrange(3)}")
+        job = {**cli_job(overlay, *args), "kill_after": rng.uniform(0, durations[op[0]])}
+        result = worker.run(job)
+        report.attempts += 1
+        where = f"kill {number} ({' '.join(args)})"
+        if result.rc not in (0, 1, KILLED) or "Traceback" in result.err:
+            report.failures.append(f"{where}: exit {result.rc}: {result.err}")
+        if result.rc == KILLED:
+            report.kills[op[0]] = report.kills.get(op[0], 0) + 1
+        report.failures.extend(f"{where}: {p}" for p in check_overlay(overlay))
+        report.failures.extend(f"{where}: {p}" for p in locks_free_now(overlay))
+        if number % doctor_every == doctor_every - 1 or number == count - 1:
+            report.doctor_checks += 1
+            report.failures.extend(f"{where}: {p}" for p in check_after_crash(worker, overlay))
+    return report

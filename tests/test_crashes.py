@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -24,6 +23,7 @@ import pytest
 
 from overlay_helpers import TICKETS, small_workspace
 from reliability_helpers import (
+    KILLED,
     Worker,
     check_after_crash,
     check_overlay,
@@ -31,6 +31,7 @@ from reliability_helpers import (
     cli_job,
     locks_free_now,
     overlay_env,
+    random_kills,
     temp_files,
 )
 from yoi_ticket import faults
@@ -39,7 +40,6 @@ from yoi_ticket.overlay import Locations, Overlay
 from yoi_ticket.sessions import get_session, list_sessions
 
 TICKET = TICKETS[0]
-KILLED = -signal.SIGKILL
 RANDOM_KILLS = 16
 
 
@@ -279,39 +279,15 @@ def test_a_paused_process_carries_on_when_its_ready_file_is_removed(
 
 # --- random moments -----------------------------------------------------------------
 
-RANDOM_OPS = [
-    ("claim", TICKET, "--pod", "{pod}", "--role", "coder"),
-    ("release", TICKET, "--pod", "{pod}", "--force"),
-    ("reclaim", TICKET, "--pod", "{pod}", "--role", "coder"),
-    ("session", "record", "--pod", "{pod}", "--role", "coder", "--ticket", TICKET),
-    ("launch", TICKET, "--pod", "{pod}", "--role", "coder", "--", "true"),
-]
-
 
 def test_kills_at_random_moments_never_leave_a_broken_overlay(
     worker: Worker, overlay: Overlay
 ) -> None:
-    rng = random.Random(20260601)
-    durations = {}
-    for op in RANDOM_OPS:  # how long each operation takes here, to kill within it
-        args = [part.format(pod="calibrate") for part in op]
-        durations[op[0]] = worker.run(cli_job(overlay, *args)).elapsed
-    kills = 0
-    for number in range(RANDOM_KILLS):
-        op = RANDOM_OPS[number % len(RANDOM_OPS)]
-        args = [part.format(pod=f"p{rng.randrange(3)}") for part in op]
-        job = cli_job(overlay, *args)
-        job["kill_after"] = rng.uniform(0, durations[op[0]])
-        result = worker.run(job)
-        assert result.rc in (0, 1, KILLED), result.err
-        assert "Traceback" not in result.err
-        kills += result.rc == KILLED
-        assert check_overlay(overlay) == [], (number, args)
-        assert locks_free_now(overlay) == []
-        if number % 4 == 3:
-            assert check_after_crash(worker, overlay) == []
-    assert kills >= RANDOM_KILLS // 2
-    assert check_after_crash(worker, overlay) == []
+    report = random_kills(worker, overlay, TICKET, RANDOM_KILLS, seed=20260601)
+    assert report.failures == []
+    assert report.attempts == RANDOM_KILLS
+    assert report.killed >= RANDOM_KILLS // 2, report.kills
+    assert report.doctor_checks == RANDOM_KILLS // 4
     code, err = run(worker, overlay, "reclaim", TICKET, "--pod", "last", "--role", "coder")
     assert (code, err) == (0, "")
     assert json.loads(overlay.claim_path(TICKET).read_text())["pod_name"] == "last"

@@ -8,11 +8,14 @@ bench/stress.py runs the same scenarios for longer (200 rounds, 2,000 sessions).
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from conftest import REPO_ROOT
 from overlay_helpers import TICKETS, small_workspace
 from reliability_helpers import (
     Gang,
@@ -70,3 +73,21 @@ def test_interleaved_claims_releases_and_reclaims_keep_every_invariant(
     entries = history(overlay)
     assert {entry["action"] for entry in entries} == {"claim", "release", "reclaim"}
     assert check_overlay(overlay) == []
+
+
+def test_the_stress_script_runs_its_quick_version_with_no_failures() -> None:
+    """bench/stress.py (the long version of these tests) runs end to end."""
+    done = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "bench" / "stress.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[-1].startswith("total failures: 0 ")
+    for section in ("claim race", "session writers", "claim/release/reclaim mix"):
+        assert any(line.startswith(section) and "failures 0" in line for line in lines), lines
+    assert any("SIGKILLed" in line and "failures 0" in line for line in lines), lines
+    assert any("fuzzed parsers" in line and "failures 0" in line for line in lines), lines

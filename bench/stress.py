@@ -1,0 +1,227 @@
+"""Stress test of SPEC 11: the long version of tests/test_races.py, test_crashes.py and
+test_fuzz.py. Prints what it did and how many failures it saw (exit 1 if any).
+
+    python bench/stress.py                  # 32 x 200 claim rounds, 8 x 250 sessions,
+                                            # 500 random kills, 2,000 examples per parser
+    python bench/stress.py --quick          # a few of each (a smoke run)
+    python bench/stress.py --rounds 50 --kills 100 --examples 500
+
+Everything runs in a temporary folder (workspace, data dir, HOME); nothing else is
+touched. The claim race, the session writers and the kills are real processes: each
+worker imports yoi-ticket once and forks a fresh child per command (see
+tests/reliability_helpers.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+TESTS = Path(__file__).resolve().parents[1] / "tests"
+sys.path.insert(0, str(TESTS))
+
+
+@dataclass
+class Section:
+    name: str
+    counts: dict[str, int] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def run_section(name: str, body: Callable[[Section], None]) -> Section:
+    section = Section(name)
+    started = time.monotonic()
+    try:
+        body(section)
+    except Exception as exc:  # a crash of the harness is a failure too
+        section.failures.append(f"{type(exc).__name__}: {exc}")
+    section.seconds = time.monotonic() - started
+    counts = ", ".join(f"{key} {value:,}" for key, value in section.counts.items())
+    print(
+        f"{name:<28} {counts}; failures {len(section.failures)} ({section.seconds:.0f} s)",
+        flush=True,
+    )
+    for failure in section.failures[:10]:
+        print(f"    {failure}", flush=True)
+    return section
+
+
+def fresh_overlay(root: Path, name: str) -> Any:
+    from overlay_helpers import small_workspace
+    from yoi_ticket.overlay import Locations, Overlay
+
+    data = root / f"data-{name}"
+    return Overlay.for_workspace(small_workspace(root, name), Locations(data, data / "run"))
+
+
+def claim_race(root: Path, racers: int, rounds: int) -> Callable[[Section], None]:
+    def body(section: Section) -> None:
+        from overlay_helpers import TICKETS
+        from reliability_helpers import Gang, claim_race, history
+
+        overlay = fresh_overlay(root, "race")
+        gang = Gang(root / "gang-race", racers)
+        try:
+            report = claim_race(gang, overlay, TICKETS[0], rounds)
+        finally:
+            gang.close()
+        section.counts = {
+            "processes": racers,
+            "rounds": report.rounds,
+            "claim attempts": report.attempts,
+        }
+        section.failures = report.failures
+        actions = [entry["action"] for entry in history(overlay)]
+        if actions != ["claim", "release"] * rounds:
+            section.failures.append(f"history: {len(actions)} lines, not {2 * rounds}")
+
+    return body
+
+
+def session_writers(root: Path, writers: int, per_writer: int) -> Callable[[Section], None]:
+    def body(section: Section) -> None:
+        from reliability_helpers import Gang, session_writers
+
+        overlay = fresh_overlay(root, "sessions")
+        gang = Gang(root / "gang-sessions", writers)
+        try:
+            report = session_writers(gang, overlay, per_writer)
+        finally:
+            gang.close()
+        section.counts = {"processes": writers, "sessions recorded": report.attempts}
+        section.failures = report.failures
+
+    return body
+
+
+def interleaved(root: Path, players: int, steps: int, seed: int) -> Callable[[Section], None]:
+    def body(section: Section) -> None:
+        from overlay_helpers import TICKETS
+        from reliability_helpers import Gang, interleaved_claims
+
+        overlay = fresh_overlay(root, "interleaved")
+        gang = Gang(root / "gang-interleaved", players + 1)
+        try:
+            report = interleaved_claims(gang, overlay, TICKETS[:3], steps, seed)
+        finally:
+            gang.close()
+        section.counts = {
+            "processes": players,
+            "operations": report.attempts,
+            "concurrent claim reads": report.reads,
+        }
+        section.failures = report.failures
+
+    return body
+
+
+def random_kills(root: Path, kills: int, seed: int) -> Callable[[Section], None]:
+    def body(section: Section) -> None:
+        from overlay_helpers import TICKETS
+        from reliability_helpers import Worker, random_kills
+
+        overlay = fresh_overlay(root, "kills")
+        worker = Worker(root / "kills", "killer")
+        try:
+            report = random_kills(worker, overlay, TICKETS[0], kills, seed, doctor_every=5)
+        finally:
+            worker.close()
+        section.counts = {
+            "commands": report.attempts,
+            "SIGKILLed": report.killed,
+            **{f"in {name}": n for name, n in sorted(report.kills.items())},
+            "doctor + --fix checks": report.doctor_checks,
+        }
+        section.failures = report.failures
+
+    return body
+
+
+def fuzz(examples: int) -> Callable[[Section], None]:
+    def body(section: Section) -> None:
+        os.environ["YOI_FUZZ_EXAMPLES"] = str(examples)  # read when test_fuzz is imported
+        import test_fuzz
+
+        counted = 0
+        properties = 0
+        for name in sorted(dir(test_fuzz)):
+            test = getattr(test_fuzz, name)
+            if not name.startswith("test_") or not hasattr(test, "hypothesis"):
+                continue
+            properties += 1
+            inner = test.hypothesis.inner_test
+            seen = [0]
+
+            def counting(
+                *args: Any, _inner: Any = inner, _seen: list[int] = seen, **kw: Any
+            ) -> Any:
+                _seen[0] += 1
+                return _inner(*args, **kw)
+
+            test.hypothesis.inner_test = counting
+            try:
+                test()
+            except Exception as exc:
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                section.failures.append(f"{name}: {type(exc).__name__}: {first}")
+            finally:
+                test.hypothesis.inner_test = inner
+            counted += seen[0]
+        section.counts = {"properties": properties, "examples": counted}
+
+    return body
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--racers", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--writers", type=int, default=8)
+    parser.add_argument("--sessions", type=int, default=250, help="per writer")
+    parser.add_argument("--players", type=int, default=8, help="interleaved claimers")
+    parser.add_argument("--steps", type=int, default=200, help="operations per player")
+    parser.add_argument("--kills", type=int, default=500)
+    parser.add_argument("--examples", type=int, default=2000, help="per fuzzed property")
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--quick", action="store_true", help="a few of each")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.racers, args.rounds, args.writers, args.sessions = 4, 2, 2, 3
+        args.players, args.steps, args.kills, args.examples = 2, 5, 5, 5
+
+    root = Path(tempfile.mkdtemp(prefix="yoi-stress-"))
+    home = root / "home"
+    home.mkdir()
+    os.environ.update({"HOME": str(home), "YOI_HOME": str(home / "yoi")})
+    for name in ("YOI_DATA_DIR", "YOI_RUNTIME_DIR", "YOI_WORKSPACE", "YOI_FAULT"):
+        os.environ.pop(name, None)
+    print(f"yoi-ticket stress test (python {sys.version.split()[0]}, {os.cpu_count()} CPUs)")
+    started = time.monotonic()
+    try:
+        sections = [
+            run_section("claim race", claim_race(root, args.racers, args.rounds)),
+            run_section("session writers", session_writers(root, args.writers, args.sessions)),
+            run_section(
+                "claim/release/reclaim mix", interleaved(root, args.players, args.steps, args.seed)
+            ),
+            run_section("SIGKILL at random moments", random_kills(root, args.kills, args.seed)),
+            run_section("fuzzed parsers", fuzz(args.examples)),
+        ]
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    failures = sum(len(section.failures) for section in sections)
+    print(f"total failures: {failures} ({time.monotonic() - started:.0f} s)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
