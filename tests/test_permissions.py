@@ -197,3 +197,19 @@ def test_a_workspaces_folder_reached_through_a_private_symlink_is_fine(
     assert yoi(worker, overlay, "claim", TICKET, "--pod", "c1", "--role", "coder").rc == 0
     assert (real / "workspaces" / overlay.identity.key / "ticket-claims").is_dir()
     assert overlay.trust_problems() == []
+
+
+def test_fix_removes_nothing_through_a_symlinked_overlay(
+    worker: Worker, overlay: Overlay, tmp_path: Path
+) -> None:
+    """Regression: --fix removed leftover temp files behind a symlinked overlay folder."""
+    claim(overlay, TICKET, "c1", "coder")
+    elsewhere = tmp_path / "elsewhere"
+    overlay.root.rename(elsewhere)
+    overlay.root.symlink_to(elsewhere)
+    temp = elsewhere / "ticket-claims" / ".tmp-999999999-0123456789ab"  # no such pid
+    temp.write_bytes(b"")
+    done = yoi(worker, overlay, "doctor", "--select", "YT4", "--fix")
+    assert done.rc == 2, done.err
+    assert done.err.startswith(f"error: refusing to write the overlay: {overlay.root} is a symb")
+    assert temp.exists()

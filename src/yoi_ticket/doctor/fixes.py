@@ -70,6 +70,7 @@ def _remove_temp_file(ctx: DoctorContext, path: Path) -> bool:
     from yoi_ticket.pods import pid_alive
 
     overlay = local_view(ctx).overlay
+    overlay.refuse_untrusted()  # never remove anything through a symlink or in another's overlay
     if not _inside(path, overlay.root):
         return False
     pid = atomicfile.temp_owner_pid(path.name)
