@@ -35,6 +35,8 @@ from yoi_ticket.overlay import (
     RoleSessionsFile,
     TicketClaim,
     encoded_name,
+    list_overlays,
+    other_overlays,
     read_record,
 )
 from yoi_ticket.pods import PodStatusChecker, read_pod_registry
@@ -335,15 +337,20 @@ overlay_bytes = st.one_of(
 
 
 @FUZZ
-@given(overlay_bytes, overlay_bytes, overlay_bytes, overlay_bytes)
+@given(overlay_bytes, overlay_bytes, overlay_bytes, overlay_bytes, overlay_bytes)
 def test_overlay_readers_never_raise_on_any_file_content(
-    claim_file: bytes, sessions: bytes, pending_file: bytes, registry: bytes
+    claim_file: bytes, sessions: bytes, pending_file: bytes, registry: bytes, workspace: bytes
 ) -> None:
     overlay = fuzz_overlay()
     overlay.claim_path(TICKET).write_bytes(claim_file)
     overlay.sessions_path.write_bytes(sessions)
     overlay.pending_path(TICKET).write_bytes(pending_file)
     overlay.locations.pod_registry.write_bytes(registry)
+    overlay.workspace_record_path.write_bytes(workspace)
+
+    (info,) = list_overlays(overlay.locations)
+    assert (info.record is None) == (info.error is not None)
+    assert other_overlays(overlay) == []
 
     listing = list_claims(overlay, PodStatusChecker(overlay.locations))
     assert len(listing.claims) + len(listing.errors) == 1
