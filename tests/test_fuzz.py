@@ -385,7 +385,7 @@ def test_a_claim_with_unknown_fields_reads_and_writes_back_the_same(
     again = json.loads(record.to_json())
     assert {k: again[k] for k in extra} == json.loads(json.dumps(extra))
     path.write_bytes(record.to_json())
-    assert read_record(path, TicketClaim) == record
+    assert read_record(path, TicketClaim).to_json() == record.to_json()  # NaN != NaN
 
 
 @FUZZ
