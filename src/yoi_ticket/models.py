@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SkipValidation
 
 V2_STATES = ("planning", "ready", "queued", "inprogress", "done", "closed")
 V1_WORKFLOW_STATES = ("intake", *V2_STATES)
@@ -67,16 +67,21 @@ class Problem(BaseModel):
 
 
 class Event(BaseModel):
-    """One event of a ``thread.md``: its header attributes and Markdown body."""
+    """One event of a ``thread.md``: its header attributes and Markdown body.
+
+    Events are built only by :func:`yoi_ticket.thread.parse_thread`, whose values already
+    have these types, so they are not validated again (a large store has hundreds of
+    thousands of events).
+    """
 
     model_config = ConfigDict(frozen=True)
 
-    line: int  # 1-based line of the header comment
-    end_line: int  # 1-based last line of the event (inclusive)
-    header: str  # the header line as written
-    attrs: dict[str, str] = Field(default_factory=dict)
-    body: str = ""
-    header_error: str | None = None  # why the header could not be parsed
+    line: SkipValidation[int]  # 1-based line of the header comment
+    end_line: SkipValidation[int]  # 1-based last line of the event (inclusive)
+    header: SkipValidation[str]  # the header line as written
+    attrs: SkipValidation[dict[str, str]] = Field(default_factory=dict)
+    body: SkipValidation[str] = ""
+    header_error: SkipValidation[str | None] = None  # why the header could not be parsed
 
     @property
     def kind(self) -> str | None:

@@ -102,7 +102,8 @@ def parse_thread(text: str) -> list[Event]:
     with ``<!--`` right after a ``---`` separator (or at the top of the file).
     """
     starts = _event_starts(text)
-    line_count = text.count("\n") + 1
+    last_line, last_offset = starts[-1] if starts else (0, 0)
+    line_count = last_line + text.count("\n", last_offset) + 1
     size = len(text)
     events = []
     for number, (start, offset) in enumerate(starts):

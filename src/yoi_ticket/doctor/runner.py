@@ -11,6 +11,7 @@ sorted, and summaries keep the order of the store scan.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -139,6 +140,7 @@ def _run_in_workers(
     diagnostics: list[Diagnostic] = []
     done = 0
     _JOB = (ctx, rules, locations)  # workers see it through the fork, nothing is pickled
+    gc.freeze()  # what the workers inherit is never scanned by their garbage collector
     try:
         with multiprocessing.get_context("fork").Pool(jobs, initializer=_ignore_sigint) as pool:
             for found, summaries in pool.imap(_check_range, ranges):
@@ -148,6 +150,7 @@ def _run_in_workers(
                 if progress is not None:
                     progress(done, len(locations))
     finally:
+        gc.unfreeze()
         _JOB = None
     return diagnostics
 
