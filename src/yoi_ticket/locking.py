@@ -29,15 +29,15 @@ class LockFileError(YoiError):
 
 
 def _acquire(lock: FileLock, path: Path) -> None:
+    hint = f"a lock file must be a plain empty file; remove {path} and try again"
+    if path.is_symlink():  # older filelock versions would follow it (and truncate the target)
+        raise LockFileError(f"cannot lock {path}: it is a symbolic link", hint=hint)
     try:
         lock.acquire()
     except Timeout:  # a TimeoutError, hence an OSError too: the callers handle it
         raise
     except OSError as exc:
-        raise LockFileError(
-            f"cannot lock {path}: {exc.strerror or exc}",
-            hint=f"a lock file must be a plain empty file; remove {path} and try again",
-        ) from None
+        raise LockFileError(f"cannot lock {path}: {exc.strerror or exc}", hint=hint) from None
 
 
 @contextmanager
