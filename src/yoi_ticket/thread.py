@@ -37,6 +37,9 @@ def parse_header(header: str) -> tuple[dict[str, str], str | None]:
         if not stripped.endswith("-->"):
             return {}, "header comment is not closed by ' -->' on the same line"
         return {}, "header is not of the form '<!-- key: value ... -->'"
+    plain = _plain_attributes(inner)
+    if plain is not None:
+        return plain, None if "event" in plain else "header has no 'event:' attribute"
     attrs: dict[str, str] = {}
     pos = 0
     # Anchored matches, not finditer: after a pair that does not parse (an unclosed quote)
@@ -54,6 +57,37 @@ def parse_header(header: str) -> tuple[dict[str, str], str | None]:
     if "event" not in attrs:
         return attrs, "header has no 'event:' attribute"
     return attrs, None
+
+
+_KEY_TOKEN_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*:")
+_KEY_NAMES: dict[tuple[str, ...], tuple[str, ...] | None] = {}  # "key:" tokens -> key names
+_KEY_NAMES_MAX = 1024
+
+
+def _plain_attributes(inner: str) -> dict[str, str] | None:
+    """The attributes of a header with no quotes and no whitespace but spaces, read by
+    splitting on spaces; ``None`` when the header needs the pair-by-pair reader.
+
+    Without quotes every pair is ``key:``, spaces, a value without spaces, so the tokens
+    alternate between ``key:`` and values exactly as the regular expression reads them.
+    The usual key sequences (``event: author: at:``) are checked once and remembered.
+    """
+    if '"' in inner or not inner.isprintable():  # isprintable: no whitespace but " "
+        return None
+    tokens = inner.split()
+    if not tokens or len(tokens) % 2:
+        return None
+    keys = tuple(tokens[0::2])
+    names = _KEY_NAMES.get(keys, ())
+    if names == ():
+        valid = all(_KEY_TOKEN_RE.fullmatch(key) for key in keys)
+        names = tuple(key[:-1] for key in keys) if valid else None
+        if len(_KEY_NAMES) < _KEY_NAMES_MAX:
+            _KEY_NAMES[keys] = names
+    if names is None:
+        return None
+    attrs = dict(zip(names, tokens[1::2], strict=True))
+    return attrs if len(attrs) == len(names) else None  # a repeated key: the first one wins
 
 
 def _comment_text(line: str) -> str | None:
