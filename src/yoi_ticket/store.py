@@ -146,7 +146,7 @@ class Store:
                 escapes=["."],
             )
         try:
-            names = {entry.name: entry for entry in os.scandir(folder)}
+            listing = list_ticket_folder(folder)
         except OSError as exc:
             return Ticket(
                 id=location.id,
@@ -155,11 +155,7 @@ class Store:
                 bucket=location.bucket,
                 problems=[Problem(kind="unreadable", file=".", message=str(exc.strerror or exc))],
             )
-        links = [entry for entry in names.values() if entry.is_symlink()]
-        real_folder = os.path.realpath(folder) if links else folder
-        escapes = [
-            entry.name for entry in links if _escape_reason(entry.path, real_folder) is not None
-        ]
+        names, escapes, artifact_names = listing.entries, listing.escapes, listing.artifacts
 
         def read(name: str) -> textfile.Decoded | None:
             if name not in names or name in escapes:
@@ -168,11 +164,6 @@ class Store:
             if entry.is_dir():
                 return textfile.Decoded("", f"{name} is a directory, not a file")
             return textfile.read(entry.path)
-
-        artifact_names: list[str] = []
-        if ARTIFACTS in names and ARTIFACTS not in escapes and names[ARTIFACTS].is_dir():
-            artifact_names, artifact_escapes = _walk_artifacts(names[ARTIFACTS].path)
-            escapes.extend(f"{ARTIFACTS}/{name}" for name in artifact_escapes)
 
         def read_artifact(name: str) -> textfile.Decoded | None:
             if name not in artifact_names:
@@ -185,7 +176,7 @@ class Store:
             read,
             artifact_names,
             read_artifact,
-            escapes=sorted(escapes),
+            escapes=escapes,
         )
 
     def ids(self) -> list[str]:
@@ -358,6 +349,28 @@ def _escape_reason(path: str, real_container: str) -> str | None:
     if target != real_container and not target.startswith(real_container + os.sep):
         return f"it resolves outside its folder, to {target}"
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class FolderListing:
+    """A ticket folder's entries, what in it escapes (never followed), and its artifact files."""
+
+    entries: dict[str, os.DirEntry[str]]
+    escapes: list[str]  # sorted; "artifacts/<name>" for entries below artifacts/
+    artifacts: list[str]  # files below artifacts/, relative, sorted
+
+
+def list_ticket_folder(folder: str) -> FolderListing:
+    """List a ticket folder without following any symlink out of it (raises ``OSError``)."""
+    entries = {entry.name: entry for entry in os.scandir(folder)}
+    links = [entry for entry in entries.values() if entry.is_symlink()]
+    real_folder = os.path.realpath(folder) if links else folder
+    escapes = [e.name for e in links if _escape_reason(e.path, real_folder) is not None]
+    artifacts: list[str] = []
+    if ARTIFACTS in entries and ARTIFACTS not in escapes and entries[ARTIFACTS].is_dir():
+        artifacts, below = _walk_artifacts(entries[ARTIFACTS].path)
+        escapes.extend(f"{ARTIFACTS}/{name}" for name in below)
+    return FolderListing(entries, sorted(escapes), artifacts)
 
 
 def _walk_artifacts(root: str) -> tuple[list[str], list[str]]:

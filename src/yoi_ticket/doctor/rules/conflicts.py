@@ -24,7 +24,7 @@ from yoi_ticket.doctor.diagnostics import Finding, Severity
 from yoi_ticket.doctor.rule import rule
 from yoi_ticket.gitrepo import MERGE_TREE_VERSION, GitError, GitRepo, IndexEntry, open_repo
 from yoi_ticket.models import Event, Ticket
-from yoi_ticket.store import ARTIFACTS, ITEM, THREAD, TicketLocation
+from yoi_ticket.store import ARTIFACTS, ITEM, THREAD, TicketLocation, list_ticket_folder
 from yoi_ticket.thread import parse_thread
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -398,63 +398,25 @@ def _text_ticket(ctx: DoctorContext, location: TicketLocation) -> Ticket:
         return Ticket(**base, bucket=location.bucket, folder_symlink=True, escapes=["."])
     folder = os.path.join(ctx.workspace, location.path)
     try:
-        entries = {entry.name: entry for entry in os.scandir(folder)}
+        listing = list_ticket_folder(folder)
     except OSError:
         return Ticket(**base, bucket=location.bucket)
-    escapes = [name for name, entry in entries.items() if _escapes(entry, folder)]
+    entries, escapes = listing.entries, listing.escapes
     texts = {}  # decoded only when an opening marker is in the bytes
     for name in (ITEM, THREAD):
         if name in entries and name not in escapes and not entries[name].is_dir():
             data = _read_raw(entries[name].path)
             if data is not None and has_conflict_markers(data):
                 texts[name] = textfile.decode(data).text
-    artifact_names: list[str] = []
-    if ARTIFACTS in entries and ARTIFACTS not in escapes and entries[ARTIFACTS].is_dir():
-        artifact_names, escaping = _files_under(entries[ARTIFACTS].path)
-        escapes += [f"{ARTIFACTS}/{name}" for name in escaping]
     return Ticket(
         **base,
         bucket=location.bucket,
         files=frozenset(entries),
         item_text=texts.get(ITEM, ""),
         thread_text=texts.get(THREAD, ""),
-        artifacts=artifact_names,
-        escapes=sorted(escapes),
+        artifacts=listing.artifacts,
+        escapes=escapes,
     )
-
-
-def _escapes(entry: os.DirEntry[str], container: str) -> bool:
-    """A symlink that is broken or resolves outside ``container`` (never followed)."""
-    if not entry.is_symlink():
-        return False
-    real = os.path.realpath(container)
-    target = os.path.realpath(entry.path)
-    return not os.path.exists(target) or not target.startswith(real + os.sep)
-
-
-def _files_under(root: str) -> tuple[list[str], list[str]]:
-    """Files under ``root`` (relative, sorted) and symlinks escaping it; links not followed."""
-    files: list[str] = []
-    escaping: list[str] = []
-    stack = [(root, "")]
-    while stack:
-        folder, prefix = stack.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for entry in entries:
-            name = prefix + entry.name
-            if entry.is_symlink():
-                if _escapes(entry, root):
-                    escaping.append(name)
-                elif os.path.isfile(entry.path):
-                    files.append(name)
-            elif entry.is_dir(follow_symlinks=False):
-                stack.append((entry.path, name + "/"))
-            else:
-                files.append(name)
-    return sorted(files), sorted(escaping)
 
 
 RULES = (
