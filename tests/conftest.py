@@ -1,4 +1,5 @@
-"""Shared fixtures: corpus copies, git repositories, and an isolated YOI_HOME.
+"""Shared fixtures: corpus copies, git repositories, an isolated YOI_HOME, a small
+workspace with its overlay, and a live process.
 
 No test may touch the real home directory: HOME, YOI_HOME and the XDG
 directories all point into tmp_path for every test (autouse).
@@ -10,10 +11,15 @@ import os
 import shutil
 import stat
 import subprocess
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from yoi_ticket.overlay import Overlay
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # An unchanged copy of the real-ticket corpus (MIT, see its README and LICENSE.upstream).
@@ -42,10 +48,10 @@ def copy_corpus(layout: str, dst: Path) -> Path:
     return copy_tree(CORPUS / layout, dst)
 
 
-def git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run real git in ``cwd`` with a fixed identity and no user/system config."""
-    env = {
-        **os.environ,
+def git_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``base`` (default: the environment) with a fixed git identity and no user/system config."""
+    return {
+        **(os.environ if base is None else base),
         "GIT_AUTHOR_NAME": "Test",
         "GIT_AUTHOR_EMAIL": "test@example.com",
         "GIT_COMMITTER_NAME": "Test",
@@ -53,8 +59,12 @@ def git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProces
         "GIT_CONFIG_NOSYSTEM": "1",
         "GIT_CONFIG_GLOBAL": os.devnull,
     }
+
+
+def git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run real git in ``cwd`` with a fixed identity and no user/system config."""
     return subprocess.run(
-        ["git", *args], cwd=cwd, env=env, check=check, capture_output=True, text=True
+        ["git", *args], cwd=cwd, env=git_env(), check=check, capture_output=True, text=True
     )
 
 
@@ -106,3 +116,28 @@ def v1_workspace(tmp_path: Path) -> Path:
 def chdir_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.chdir(tmp_path)
     yield tmp_path
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """Four corpus tickets in a git repository (smaller and faster than the whole corpus)."""
+    from overlay_helpers import small_workspace  # it imports this module
+
+    return small_workspace(tmp_path)
+
+
+@pytest.fixture
+def overlay(workspace: Path) -> Overlay:
+    """The overlay of ``workspace`` (under the temporary YOI_HOME)."""
+    from yoi_ticket.overlay import Overlay
+
+    return Overlay.for_workspace(workspace)
+
+
+@pytest.fixture
+def sleeper() -> Iterator[subprocess.Popen[bytes]]:
+    """A live process for a minute (a Pod's pid, a live writer), killed afterwards."""
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    yield process
+    process.kill()
+    process.wait()

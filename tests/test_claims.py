@@ -7,12 +7,11 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from overlay_helpers import small_workspace
+from overlay_helpers import make_live
 from yoi_ticket.claims import claim, list_claims, read_claim, reclaim, release
 from yoi_ticket.errors import InvalidNameError, RefusedError, UsageError
 from yoi_ticket.overlay import Overlay
@@ -33,31 +32,6 @@ while not os.path.exists(gate):
     time.sleep(0.002)
 runpy.run_module("yoi_ticket", run_name="__main__", alter_sys=True)
 """
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    """Four corpus tickets in a git repository (smaller and faster than the whole corpus)."""
-    return small_workspace(tmp_path)
-
-
-@pytest.fixture
-def overlay(workspace: Path) -> Overlay:
-    return Overlay.for_workspace(workspace)
-
-
-@pytest.fixture
-def sleeper() -> Iterator[subprocess.Popen[bytes]]:
-    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    yield process
-    process.kill()
-    process.wait()
-
-
-def make_live(overlay: Overlay, pod: str, pid: int) -> None:
-    registry = overlay.locations.pod_registry
-    registry.parent.mkdir(parents=True, exist_ok=True)
-    registry.write_text(json.dumps({"allocations": [{"pod_name": pod, "pid": pid}]}))
 
 
 def history(overlay: Overlay) -> list[dict[str, object]]:
@@ -97,7 +71,7 @@ def test_another_claim_is_refused_naming_the_holder_and_its_status(
     assert stale.value.hint is not None and "yoi ticket reclaim" in stale.value.hint
     with pytest.raises(RefusedError, match=r"Pod 'coder-1' \(role coder, status stale\)"):
         claim(overlay, TICKET, "coder-1", "reviewer")  # same Pod, other role
-    make_live(overlay, "coder-1", sleeper.pid)
+    make_live(overlay, ("coder-1", sleeper.pid))
     with pytest.raises(RefusedError, match=r"Pod 'coder-1' \(role coder, status live\)"):
         claim(overlay, TICKET, "coder-2", "coder")
     assert read_claim(overlay, TICKET).pod_name == "coder-1"  # type: ignore[union-attr]
@@ -166,7 +140,7 @@ def test_reclaim_replaces_only_a_stale_holder_unless_forced(
     overlay: Overlay, sleeper: subprocess.Popen[bytes]
 ) -> None:
     claim(overlay, TICKET, "coder-1", "coder")
-    make_live(overlay, "coder-1", sleeper.pid)
+    make_live(overlay, ("coder-1", sleeper.pid))
     with pytest.raises(RefusedError, match=r"status live.*only a stale claim can be reclaimed"):
         reclaim(overlay, TICKET, "coder-2", "coder")
     forced = reclaim(overlay, TICKET, "coder-2", "coder", force=True)

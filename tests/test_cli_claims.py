@@ -5,27 +5,17 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from typer.testing import CliRunner, Result
 
 from conftest import git
-from overlay_helpers import small_workspace
 from yoi_ticket.cli import ticket_app
 
 FIRST = "00001KSKBPDVG"
 SECOND = "00001KSKBPHRG"
 THIRD = "00001KSKBPVH0"
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    """Four corpus tickets in a git repository (smaller and faster than the whole corpus)."""
-    return small_workspace(tmp_path)
 
 
 def run(workspace: Path, *args: str) -> Result:
@@ -36,14 +26,6 @@ def run_json(workspace: Path, *args: str) -> Any:
     result = run(workspace, *args, "--format", "json")
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
-
-
-@pytest.fixture
-def sleeper() -> Iterator[subprocess.Popen[bytes]]:
-    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    yield process
-    process.kill()
-    process.wait()
 
 
 def test_claim_release_and_reclaim_report_what_they_did(workspace: Path) -> None:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from conftest import git
+from overlay_helpers import dead_pid, kill, make_live, start_launch
 from yoi_ticket.claims import claim
 from yoi_ticket.doctor.api import run_doctor
 from yoi_ticket.doctor.context import DoctorOptions
@@ -30,48 +29,6 @@ def overlay(v2_workspace: Path, yoi_home: Path) -> Overlay:
     return Overlay.for_workspace(v2_workspace)
 
 
-@pytest.fixture
-def sleeper() -> Iterator[subprocess.Popen[bytes]]:
-    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    yield process
-    process.kill()
-    process.wait()
-
-
-def wait_for(path: Path, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not (path.exists() and path.stat().st_size) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert path.exists(), f"{path} never appeared"
-
-
-def launcher(overlay: Overlay, ticket_id: str, pod: str, pid_file: Path) -> subprocess.Popen[bytes]:
-    """A real ``launch`` of a sleeping command; returns once the command runs."""
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "yoi_ticket", "launch", ticket_id),
-            *("--pod", pod, "--role", "coder", "-C", str(overlay.workspace)),
-            *("--", "sh", "-c", f"echo $$ > {pid_file}; exec sleep 60"),
-        ],
-        start_new_session=True,
-    )
-    wait_for(pid_file)
-    return process
-
-
-def kill(pid: int) -> None:
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-
-
-def dead_pid() -> int:
-    process = subprocess.Popen([sys.executable, "-c", "pass"])
-    process.wait()
-    return process.pid
-
-
 def doctor(workspace: Path, *, fix: bool, dry_run: bool = False) -> Report:
     return run_doctor(workspace, DoctorOptions(select=("YT4",), fix=fix, dry_run=dry_run))
 
@@ -85,15 +42,13 @@ def broken(
     overlay: Overlay, tmp_path: Path, sleeper: subprocess.Popen[bytes]
 ) -> Iterator[dict[str, Path]]:
     """A dead pending launch (launcher killed), a live launch, a temp file, claims."""
-    dead_launcher = launcher(overlay, READY, "coder-1", tmp_path / "dead.pid")
+    dead_launcher = start_launch(overlay, READY, "coder-1", tmp_path / "dead.pid")
     os.killpg(dead_launcher.pid, signal.SIGKILL)
     dead_launcher.wait(timeout=10)
     kill(int((tmp_path / "dead.pid").read_text()))
-    live_launcher = launcher(overlay, QUEUED, "coder-2", tmp_path / "live.pid")
+    live_launcher = start_launch(overlay, QUEUED, "coder-2", tmp_path / "live.pid")
     claim(overlay, OTHER, "coder-3", "coder")
-    registry = overlay.locations.pod_registry
-    registry.parent.mkdir(parents=True, exist_ok=True)
-    registry.write_text(json.dumps({"allocations": [{"pod_name": "coder-3", "pid": sleeper.pid}]}))
+    make_live(overlay, ("coder-3", sleeper.pid))
     temp = overlay.claims_dir / f".tmp-{dead_pid()}-0a1b2c3d4e5f"
     temp.write_text("{")
     try:

@@ -7,13 +7,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from overlay_helpers import small_workspace
+from overlay_helpers import kill, make_live, start_launch
 from yoi_ticket import pending
 from yoi_ticket.claims import claim, list_claims, read_claim
 from yoi_ticket.errors import RefusedError
@@ -24,38 +22,12 @@ from yoi_ticket.sessions import get_session, list_sessions
 TICKET = "00001KSKBPDVG"
 
 
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    """Four corpus tickets in a git repository (smaller and faster than the whole corpus)."""
-    return small_workspace(tmp_path)
-
-
-@pytest.fixture
-def overlay(workspace: Path) -> Overlay:
-    return Overlay.for_workspace(workspace)
-
-
-@pytest.fixture
-def sleeper() -> Iterator[subprocess.Popen[bytes]]:
-    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    yield process
-    process.kill()
-    process.wait()
-
-
 def claim_holders(overlay: Overlay) -> list[str]:
     return [entry.claim.pod_name for entry in list_claims(overlay).claims]
 
 
 def pending_files(overlay: Overlay) -> list[str]:
     return sorted(p.name for p in overlay.pending_dir.iterdir())
-
-
-def wait_for(path: Path, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not (path.exists() and path.stat().st_size) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert path.exists(), f"{path} never appeared"
 
 
 def test_a_failing_command_leaves_no_claim_no_pending_record_and_no_session(
@@ -136,15 +108,11 @@ def test_a_live_claim_refuses_a_launch_and_a_stale_one_is_replaced(
     overlay: Overlay, sleeper: subprocess.Popen[bytes]
 ) -> None:
     claim(overlay, TICKET, "old-coder", "coder")
-    registry = overlay.locations.pod_registry
-    registry.parent.mkdir(parents=True)
-    registry.write_text(
-        json.dumps({"allocations": [{"pod_name": "old-coder", "pid": sleeper.pid}]})
-    )
+    make_live(overlay, ("old-coder", sleeper.pid))
     with pytest.raises(RefusedError, match=r"Pod 'old-coder' \(role coder, status live\)"):
         run_launch(overlay, TICKET, "coder-1", "coder", ["true"])
 
-    registry.write_text('{"allocations": []}')  # the old Pod is gone: its claim is stale
+    make_live(overlay)  # no Pod is allocated any more: the old claim is stale
     assert run_launch(overlay, TICKET, "coder-1", "coder", ["true"]) == 0
     assert claim_holders(overlay) == ["coder-1"]
     entry = json.loads(overlay.history_path.read_text().splitlines()[-1])
@@ -160,27 +128,7 @@ def test_a_launcher_killed_mid_launch_leaves_a_dead_record_that_never_blocks_a_r
     overlay: Overlay, tmp_path: Path, victims: str
 ) -> None:
     child_pid_file = tmp_path / "child.pid"
-    launcher = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "yoi_ticket",
-            "launch",
-            TICKET,
-            "--pod",
-            "coder-1",
-            "--role",
-            "coder",
-            "-C",
-            str(overlay.workspace),
-            "--",
-            "sh",
-            "-c",
-            f"echo $$ > {child_pid_file}; exec sleep 30",
-        ],
-        start_new_session=True,  # its own process group: the test can kill it whole
-    )
-    wait_for(child_pid_file)
+    launcher = start_launch(overlay, TICKET, "coder-1", child_pid_file)
     child_pid = int(child_pid_file.read_text())
     assert [entry.alive for entry in pending.list_pending(overlay)] == [True]
     try:
@@ -199,10 +147,7 @@ def test_a_launcher_killed_mid_launch_leaves_a_dead_record_that_never_blocks_a_r
         assert claim_holders(overlay) == ["coder-2"]
         assert pending_files(overlay) == []
     finally:
-        try:
-            os.kill(child_pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        kill(child_pid)
 
 
 def test_a_dead_pending_record_can_be_removed_and_a_live_one_cannot(overlay: Overlay) -> None:

@@ -7,14 +7,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from conftest import init_repo
 from doctor_helpers import edit, ticket_dir, ticket_workspace
+from overlay_helpers import dead_pid, kill, make_live, start_launch
 from yoi_ticket import __version__
 from yoi_ticket.claims import claim
 from yoi_ticket.doctor.api import run_doctor
@@ -36,14 +35,6 @@ def overlay(v2_workspace: Path, yoi_home: Path) -> Overlay:
     return Overlay.for_workspace(v2_workspace)
 
 
-@pytest.fixture
-def sleeper() -> Iterator[subprocess.Popen[bytes]]:
-    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    yield process
-    process.kill()
-    process.wait()
-
-
 def local(workspace: Path, *select: str, no_local: bool = False) -> list[Diagnostic]:
     options = DoctorOptions(select=select or ("YT4",), no_local=no_local)
     return run_doctor(workspace, options).diagnostics
@@ -51,19 +42,6 @@ def local(workspace: Path, *select: str, no_local: bool = False) -> list[Diagnos
 
 def found(workspace: Path, *select: str) -> set[Found]:
     return {(d.code, d.severity.value, d.path, d.line) for d in local(workspace, *select)}
-
-
-def make_live(overlay: Overlay, *pods: tuple[str, int]) -> None:
-    registry = overlay.locations.pod_registry
-    registry.parent.mkdir(parents=True, exist_ok=True)
-    allocations = [{"pod_name": pod, "pid": pid} for pod, pid in pods]
-    registry.write_text(json.dumps({"allocations": allocations}))
-
-
-def dead_pid() -> int:
-    process = subprocess.Popen([sys.executable, "-c", "pass"])
-    process.wait()
-    return process.pid
 
 
 def claim_file(overlay: Overlay, ticket_id: str) -> str:
@@ -205,42 +183,19 @@ def test_a_claim_held_by_the_companion(overlay: Overlay, sleeper: subprocess.Pop
 # --- YT406 dead pending launches, YT407 temp files -----------------------------------------
 
 
-def wait_for(path: Path, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not (path.exists() and path.stat().st_size) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert path.exists(), f"{path} never appeared"
-
-
-def start_launcher(overlay: Overlay, tmp_path: Path) -> tuple[subprocess.Popen[bytes], int]:
-    """A real ``launch`` whose command sleeps; returns the launcher and the command's pid."""
-    child_pid_file = tmp_path / "child.pid"
-    launcher = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "yoi_ticket", "launch", READY),
-            *("--pod", "coder-1", "--role", "coder", "-C", str(overlay.workspace)),
-            *("--", "sh", "-c", f"echo $$ > {child_pid_file}; exec sleep 60"),
-        ],
-        start_new_session=True,
-    )
-    wait_for(child_pid_file)
-    return launcher, int(child_pid_file.read_text())
-
-
 def test_a_launcher_killed_with_sigkill_leaves_a_dead_pending_launch(
     overlay: Overlay, tmp_path: Path
 ) -> None:
-    launcher, child = start_launcher(overlay, tmp_path)
+    child_pid_file = tmp_path / "child.pid"
+    launcher = start_launch(overlay, READY, "coder-1", child_pid_file)
+    child = int(child_pid_file.read_text())
     try:
         assert local(overlay.workspace) == []  # in flight: its launcher holds the lock
         os.killpg(launcher.pid, signal.SIGKILL)
         assert launcher.wait(timeout=10) == -signal.SIGKILL
         diagnostics = local(overlay.workspace)
     finally:
-        try:
-            os.kill(child, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        kill(child)
     pending = str(overlay.pending_path(READY))
     assert {(d.code, d.severity.value, d.path, d.line) for d in diagnostics} == {
         ("YT406", "warning", pending, None)

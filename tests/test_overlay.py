@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import git
-from overlay_helpers import small_workspace
+from overlay_helpers import dead_pid
 from yoi_ticket import atomicfile
 from yoi_ticket.claims import claim, list_claims, read_claim
 from yoi_ticket.errors import UsageError
@@ -34,22 +34,10 @@ OTHER_TICKET = "00001KSKBPHRG"
 
 
 @pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    """Four corpus tickets in a git repository (smaller and faster than the whole corpus)."""
-    return small_workspace(tmp_path)
-
-
-@pytest.fixture
 def umask() -> Iterator[None]:
     previous = os.umask(0o022)
     yield
     os.umask(previous)
-
-
-def dead_pid() -> int:
-    process = subprocess.Popen([sys.executable, "-c", "pass"])
-    process.wait()
-    return process.pid
 
 
 def test_locations_follow_the_documented_precedence(yoi_home: Path, tmp_path: Path) -> None:

@@ -6,13 +6,11 @@ import json
 import os
 import socket
 import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from overlay_helpers import small_workspace
+from overlay_helpers import dead_pid
 from yoi_ticket.claims import claim, list_claims
 from yoi_ticket.overlay import Locations, Overlay, TicketClaim
 from yoi_ticket.pods import (
@@ -25,26 +23,6 @@ from yoi_ticket.pods import (
 )
 
 TICKETS = ("00001KSKBPDVG", "00001KSKBPHRG", "00001KSKBPVH0", "00001KSQK9T6R")
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    """Four corpus tickets in a git repository (smaller and faster than the whole corpus)."""
-    return small_workspace(tmp_path)
-
-
-@pytest.fixture
-def sleeper() -> Iterator[subprocess.Popen[bytes]]:
-    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    yield process
-    process.kill()
-    process.wait()
-
-
-def dead_pid() -> int:
-    process = subprocess.Popen([sys.executable, "-c", "pass"])
-    process.wait()
-    return process.pid
 
 
 def register(locations: Locations, *allocations: dict[str, object]) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO_ROOT, V2, copy_corpus, git, init_repo
+from conftest import REPO_ROOT, V2, copy_corpus, git, git_env, init_repo
 
 STORE = ".yoi/tickets"
 TICKET = "00001KSKBPDVG"
@@ -84,25 +84,18 @@ def run_pre_commit(workspace: Path, home: Path, *args: str) -> subprocess.Comple
     return done
 
 
-def commit(workspace: Path, home: Path, message: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **hook_env(home),
-        "GIT_AUTHOR_NAME": "Test",
-        "GIT_AUTHOR_EMAIL": "test@example.com",
-        "GIT_COMMITTER_NAME": "Test",
-        "GIT_COMMITTER_EMAIL": "test@example.com",
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_CONFIG_GLOBAL": os.devnull,
-    }
-    return subprocess.run(
+def commit(workspace: Path, home: Path, message: str) -> tuple[int, str]:
+    """``git commit`` (running the installed hook): its exit code and its whole output."""
+    done = subprocess.run(
         ["git", "commit", "-m", message],
         cwd=workspace,
-        env=env,
+        env=git_env(hook_env(home)),
         capture_output=True,
         text=True,
         timeout=900,
         check=False,
     )
+    return done.returncode, done.stdout + done.stderr
 
 
 def append(workspace: Path, header: str) -> None:
@@ -122,9 +115,8 @@ def test_pre_commit_refuses_a_broken_ticket_and_accepts_a_clean_one(
 ) -> None:
     append(repo, "<!-- event: comment at: 2026-06-08T09:00:00Z -->")  # no author: YT217
     git(repo, "add", "-A")
-    refused = commit(repo, pre_commit_home, "broken ticket")
-    output = refused.stdout + refused.stderr
-    assert refused.returncode == 1, output
+    code, output = commit(repo, pre_commit_home, "broken ticket")
+    assert code == 1, output
     assert "yoi ticket doctor (staged tickets)" in output
     assert "Failed" in output
     assert f"{STORE}/{TICKET}/thread.md" in output
@@ -138,9 +130,8 @@ def test_pre_commit_refuses_a_broken_ticket_and_accepts_a_clean_one(
     assert text.count(broken) == 1
     thread.write_text(text.replace(broken, fixed), encoding="utf-8")
     git(repo, "add", "-A")
-    accepted = commit(repo, pre_commit_home, "clean ticket")
-    output = accepted.stdout + accepted.stderr
-    assert accepted.returncode == 0, output
+    code, output = commit(repo, pre_commit_home, "clean ticket")
+    assert code == 0, output
     assert "yoi ticket doctor (staged tickets)" in output
     assert "Passed" in output
     assert git(repo, "rev-list", "--count", "HEAD").stdout.strip() == "3"
@@ -152,7 +143,6 @@ def test_pre_commit_skips_the_hook_when_no_ticket_is_staged(
 ) -> None:
     (repo / "README.txt").write_text("not a ticket\n")
     git(repo, "add", "README.txt")
-    done = commit(repo, pre_commit_home, "docs")
-    output = done.stdout + done.stderr
-    assert done.returncode == 0, output
+    code, output = commit(repo, pre_commit_home, "docs")
+    assert code == 0, output
     assert "(no files to check)Skipped" in output.replace(".", "")

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from overlay_helpers import small_workspace
 from yoi_ticket.errors import RefusedError, UsageError
 from yoi_ticket.overlay import Overlay, RecordError
 from yoi_ticket.sessions import (
@@ -36,17 +35,6 @@ for index in range(count):
     record_session(overlay, f"pod-{writer}-{index}", "coder", tickets=[f"T-{writer}-{index}"])
     link_tickets(overlay, "shared", [f"S-{writer}-{index}"])
 """
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    """Four corpus tickets in a git repository (smaller and faster than the whole corpus)."""
-    return small_workspace(tmp_path)
-
-
-@pytest.fixture
-def overlay(workspace: Path) -> Overlay:
-    return Overlay.for_workspace(workspace)
 
 
 def test_intake_session_without_a_ticket_is_later_linked_to_two_tickets(
