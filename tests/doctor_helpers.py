@@ -1,4 +1,5 @@
-"""Helpers for the rule tests: workspaces made of copied corpus tickets, and doctor runs.
+"""Helpers for the rule tests: workspaces made of copied corpus tickets, doctor runs, and
+the expected SARIF document spelled out entry by entry.
 
 Every rule test copies one or a few real tickets, breaks the copy minimally and
 compares the complete set of diagnostics with the expected one, so a test also
@@ -8,6 +9,7 @@ fails when an unrelated rule starts to fire on the broken copy.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from conftest import CORPUS, V2, copy_tree
 from yoi_ticket.doctor.api import run_doctor
@@ -69,3 +71,47 @@ def found(workspace: Path, *select: str) -> set[Found]:
 
 def messages(workspace: Path, code: str) -> list[str]:
     return [d.message for d in diagnose(workspace) if d.code == code]
+
+
+def sarif_document(rules: list[dict[str, Any]], results: list[dict[str, Any]]) -> dict[str, Any]:
+    """The SARIF 2.1.0 document ``--format sarif`` is expected to print."""
+    from yoi_ticket import __version__
+
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {"name": "yoi-ticket", "version": __version__, "rules": rules}},
+                "results": results,
+            }
+        ],
+    }
+
+
+def sarif_rule(
+    code: str, name: str, title: str, what: str, level: str, help_text: str
+) -> dict[str, Any]:
+    return {
+        "id": code,
+        "name": name,
+        "shortDescription": {"text": title},
+        "fullDescription": {"text": what},
+        "help": {"text": help_text},
+        "defaultConfiguration": {"level": level},
+    }
+
+
+def sarif_result(
+    code: str, index: int, level: str, text: str, uri: str, line: int | None
+) -> dict[str, Any]:
+    location: dict[str, Any] = {"artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"}}
+    if line is not None:
+        location["region"] = {"startLine": line}
+    return {
+        "ruleId": code,
+        "ruleIndex": index,
+        "level": level,
+        "message": {"text": text},
+        "locations": [{"physicalLocation": location}],
+    }

@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import V2, copy_corpus, git, init_repo
+from doctor_helpers import sarif_document, sarif_result, sarif_rule
 from yoi_ticket.cli import ticket_app
 from yoi_ticket.conflicts import find_conflict_blocks, lost_events
 from yoi_ticket.doctor.api import run_doctor
@@ -579,34 +580,6 @@ def test_github_output_exact_against_and_lost_events(repo: Path) -> None:
     )
 
 
-def _sarif_rule(
-    code: str, name: str, title: str, what: str, level: str, help_text: str
-) -> dict[str, Any]:
-    return {
-        "id": code,
-        "name": name,
-        "shortDescription": {"text": title},
-        "fullDescription": {"text": what},
-        "help": {"text": help_text},
-        "defaultConfiguration": {"level": level},
-    }
-
-
-def _sarif_result(
-    code: str, index: int, level: str, text: str, path: str, line: int | None
-) -> dict[str, Any]:
-    location: dict[str, Any] = {"artifactLocation": {"uri": path, "uriBaseId": "%SRCROOT%"}}
-    if line is not None:
-        location["region"] = {"startLine": line}
-    return {
-        "ruleId": code,
-        "ruleIndex": index,
-        "level": level,
-        "message": {"text": text},
-        "locations": [{"physicalLocation": location}],
-    }
-
-
 YT501_HELP = """\
 YT501: Unmerged index entry in the ticket store
 
@@ -690,74 +663,51 @@ mergetool.keepBackup false' to stop git mergetool from writing .orig files.
 
 
 def test_sarif_output_exact(stopped_merge: Path) -> None:
-    from yoi_ticket import __version__
-
     code, out, err = doctor_cli(stopped_merge, "--select", "YT5", "--format", "sarif")
     assert (code, err) == (1, "")
     block = "conflict block left in the file (HEAD / topic, lines"
-    document = {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "yoi-ticket",
-                        "version": __version__,
-                        "rules": [
-                            _sarif_rule(
-                                "YT501",
-                                "unmerged_entries",
-                                "Unmerged index entry in the ticket store",
-                                "Reports ticket store paths with unmerged (stage 1-3) entries in "
-                                "the git index.",
-                                "error",
-                                YT501_HELP,
-                            ),
-                            _sarif_rule(
-                                "YT502",
-                                "conflict_blocks",
-                                "Conflict block left in a ticket file",
-                                YT502_WHAT,
-                                "error",
-                                YT502_HELP,
-                            ),
-                            _sarif_rule(
-                                "YT503",
-                                "merge_leftovers",
-                                "Leftover merge file in a ticket folder",
-                                YT503_WHAT,
-                                "warning",
-                                YT503_HELP,
-                            ),
-                        ],
-                    }
-                },
-                "results": [
-                    _sarif_result(
-                        "YT501", 0, "error", f"{_UNMERGED} (hint: {_ITEM_HINT})", ITEM, None
-                    ),
-                    _sarif_result(
-                        "YT502", 1, "error", f"{block} 5-9) (hint: {_BLOCK_HINT})", ITEM, 5
-                    ),
-                    _sarif_result(
-                        "YT501", 0, "error", f"{_UNMERGED} (hint: {_THREAD_HINT})", THREAD, None
-                    ),
-                    _sarif_result(
-                        "YT502", 1, "error", f"{block} 9-17) (hint: {_BLOCK_HINT})", THREAD, 9
-                    ),
-                    _sarif_result(
-                        "YT503",
-                        2,
-                        "warning",
-                        f"leftover merge file thread.md.orig (hint: {_ORIG_HINT})",
-                        _ORIG,
-                        None,
-                    ),
-                ],
-            }
+    document = sarif_document(
+        rules=[
+            sarif_rule(
+                "YT501",
+                "unmerged_entries",
+                "Unmerged index entry in the ticket store",
+                "Reports ticket store paths with unmerged (stage 1-3) entries in the git index.",
+                "error",
+                YT501_HELP,
+            ),
+            sarif_rule(
+                "YT502",
+                "conflict_blocks",
+                "Conflict block left in a ticket file",
+                YT502_WHAT,
+                "error",
+                YT502_HELP,
+            ),
+            sarif_rule(
+                "YT503",
+                "merge_leftovers",
+                "Leftover merge file in a ticket folder",
+                YT503_WHAT,
+                "warning",
+                YT503_HELP,
+            ),
         ],
-    }
+        results=[
+            sarif_result("YT501", 0, "error", f"{_UNMERGED} (hint: {_ITEM_HINT})", ITEM, None),
+            sarif_result("YT502", 1, "error", f"{block} 5-9) (hint: {_BLOCK_HINT})", ITEM, 5),
+            sarif_result("YT501", 0, "error", f"{_UNMERGED} (hint: {_THREAD_HINT})", THREAD, None),
+            sarif_result("YT502", 1, "error", f"{block} 9-17) (hint: {_BLOCK_HINT})", THREAD, 9),
+            sarif_result(
+                "YT503",
+                2,
+                "warning",
+                f"leftover merge file thread.md.orig (hint: {_ORIG_HINT})",
+                _ORIG,
+                None,
+            ),
+        ],
+    )
     assert out == json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from conftest import V2, copy_corpus
+from doctor_helpers import sarif_document, sarif_result, sarif_rule
 from yoi_ticket.doctor.api import run_doctor
 from yoi_ticket.doctor.context import DoctorOptions
 from yoi_ticket.doctor.diagnostics import Diagnostic, Severity
@@ -221,102 +222,41 @@ def test_github_without_findings() -> None:
 
 def expected_rule(code: str) -> dict[str, Any]:
     rule = get_rule(code)
-    return {
-        "id": code,
-        "name": rule.check.__name__,
-        "shortDescription": {"text": rule.title},
-        "fullDescription": {"text": rule.what},
-        "help": {"text": rule.explain()},
-        "defaultConfiguration": {"level": {"error": "error", "warning": "warning"}[rule.severity]},
-    }
+    level = {"error": "error", "warning": "warning"}[rule.severity]
+    return sarif_rule(code, rule.check.__name__, rule.title, rule.what, level, rule.explain())
 
 
 def test_sarif_exact() -> None:
-    from yoi_ticket import __version__
-
-    expected = {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "yoi-ticket",
-                        "version": __version__,
-                        "rules": [expected_rule(c) for c in ("YT101", "YT201", "YT208", "YT213")],
-                    }
-                },
-                "results": [
-                    {
-                        "ruleId": "YT101",
-                        "ruleIndex": 0,
-                        "level": "error",
-                        "message": {
-                            "text": "'bad id' is not a ticket id (hint: rename the folder)"
-                        },
-                        "locations": [
-                            {
-                                "physicalLocation": {
-                                    "artifactLocation": {
-                                        "uri": ".yoi/tickets/bad%20id",
-                                        "uriBaseId": "%SRCROOT%",
-                                    }
-                                }
-                            }
-                        ],
-                    },
-                    {
-                        "ruleId": "YT213",
-                        "ruleIndex": 3,
-                        "level": "warning",
-                        "message": {"text": DIAGNOSTICS[1].message},
-                        "locations": [
-                            {
-                                "physicalLocation": {
-                                    "artifactLocation": {"uri": THREAD, "uriBaseId": "%SRCROOT%"},
-                                    "region": {"startLine": 12},
-                                }
-                            }
-                        ],
-                    },
-                    {
-                        "ruleId": "YT201",
-                        "ruleIndex": 1,
-                        "level": "error",
-                        "message": {
-                            "text": "malformed header\r\nsecond line (hint: quote the value: "
-                            'author: "a b")'
-                        },
-                        "locations": [
-                            {
-                                "physicalLocation": {
-                                    "artifactLocation": {"uri": THREAD, "uriBaseId": "%SRCROOT%"},
-                                    "region": {"startLine": 40},
-                                }
-                            }
-                        ],
-                    },
-                    {
-                        "ruleId": "YT208",
-                        "ruleIndex": 2,
-                        "level": "note",
-                        "message": {"text": "target 00001KZZZZZZZ is not in the store"},
-                        "locations": [
-                            {
-                                "physicalLocation": {
-                                    "artifactLocation": {
-                                        "uri": "notes/a,b%3Ac%20100%25.md",
-                                        "uriBaseId": "%SRCROOT%",
-                                    },
-                                    "region": {"startLine": 3},
-                                }
-                            }
-                        ],
-                    },
-                ],
-            }
+    expected = sarif_document(
+        rules=[expected_rule(c) for c in ("YT101", "YT201", "YT208", "YT213")],
+        results=[
+            sarif_result(
+                "YT101",
+                0,
+                "error",
+                "'bad id' is not a ticket id (hint: rename the folder)",
+                ".yoi/tickets/bad%20id",
+                None,
+            ),
+            sarif_result("YT213", 3, "warning", DIAGNOSTICS[1].message, THREAD, 12),
+            sarif_result(
+                "YT201",
+                1,
+                "error",
+                'malformed header\r\nsecond line (hint: quote the value: author: "a b")',
+                THREAD,
+                40,
+            ),
+            sarif_result(
+                "YT208",
+                2,
+                "note",
+                "target 00001KZZZZZZZ is not in the store",
+                "notes/a,b%3Ac%20100%25.md",
+                3,
+            ),
         ],
-    }
+    )
     assert render("sarif", REPORT) == json.dumps(expected, indent=2, ensure_ascii=False) + "\n"
 
 
