@@ -83,21 +83,22 @@ def unmerged(repo: Path) -> list[str]:
     return git(repo, "diff", "--name-only", "--diff-filter=U").stdout.split()
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    """A repository holding the v2 corpus with the driver installed and committed."""
-    workspace = init_repo(copy_corpus(V2, tmp_path / "ws"))
+def driver_repo(layout: str, path: Path) -> Path:
+    """A repository holding ``corpus/<layout>`` with the driver installed and committed."""
+    workspace = init_repo(copy_corpus(layout, path))
     install(workspace, python=sys.executable)
     commit_all(workspace, "merge driver")
     return workspace
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return driver_repo(V2, tmp_path / "ws")
 
 
 @pytest.fixture
 def v1_repo(tmp_path: Path) -> Path:
-    workspace = init_repo(copy_corpus(V1, tmp_path / "ws1"))
-    install(workspace, python=sys.executable)
-    commit_all(workspace, "merge driver")
-    return workspace
+    return driver_repo(V1, tmp_path / "ws1")
 
 
 def appends_with_state_changes(ticket: str, field: str = "state", quote: str = "'") -> tuple:

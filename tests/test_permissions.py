@@ -98,24 +98,23 @@ WRITERS = [
 ]
 
 
-def assert_refused_and_unchanged(worker: Worker, overlay: Overlay, wanted: str) -> None:
-    before = {
+def overlay_files(overlay: Overlay) -> dict[Path, bytes]:
+    return {
         path: path.read_bytes()
         for path in sorted(overlay.root.rglob("*"))
         if path.is_file() and not path.is_symlink()
     }
+
+
+def assert_refused_and_unchanged(worker: Worker, overlay: Overlay, wanted: str) -> None:
+    before = overlay_files(overlay)
     for command in WRITERS:
         done = yoi(worker, overlay, *command)
         assert done.rc == 2, (command, done.out, done.err)
         first, *rest = done.err.splitlines()
         assert first.startswith("error: refusing to write the overlay: ") and wanted in first
         assert rest and rest[0].startswith("hint: ")
-    after = {
-        path: path.read_bytes()
-        for path in sorted(overlay.root.rglob("*"))
-        if path.is_file() and not path.is_symlink()
-    }
-    assert after == before
+    assert overlay_files(overlay) == before
 
 
 @pytest.mark.parametrize("part", ["root", "ticket-claims", "pending", "locks", "workspaces"])
@@ -171,13 +170,18 @@ def test_an_overlay_owned_by_another_user_is_reported_and_refused(
     assert yoi(worker, overlay, "release", TICKET, "--pod", "c1").rc == 0
 
 
+def move_behind_a_symlink(overlay: Overlay, elsewhere: Path) -> Path:
+    """Move the overlay folder to ``elsewhere`` and leave a symlink to it in its place."""
+    overlay.root.rename(elsewhere)
+    overlay.root.symlink_to(elsewhere)
+    return elsewhere
+
+
 def test_a_symlinked_overlay_is_reported_by_doctor(
     worker: Worker, overlay: Overlay, tmp_path: Path
 ) -> None:
     claim(overlay, TICKET, "c1", "coder")
-    elsewhere = tmp_path / "elsewhere"
-    overlay.root.rename(elsewhere)
-    overlay.root.symlink_to(elsewhere)
+    move_behind_a_symlink(overlay, tmp_path / "elsewhere")
     (finding,) = doctor_411(worker, overlay)
     assert finding["path"] == str(overlay.root)
     assert "is a symbolic link" in finding["message"]
@@ -204,9 +208,7 @@ def test_fix_removes_nothing_through_a_symlinked_overlay(
 ) -> None:
     """Regression: --fix removed leftover temp files behind a symlinked overlay folder."""
     claim(overlay, TICKET, "c1", "coder")
-    elsewhere = tmp_path / "elsewhere"
-    overlay.root.rename(elsewhere)
-    overlay.root.symlink_to(elsewhere)
+    elsewhere = move_behind_a_symlink(overlay, tmp_path / "elsewhere")
     temp = elsewhere / "ticket-claims" / ".tmp-999999999-0123456789ab"  # no such pid
     temp.write_bytes(b"")
     done = yoi(worker, overlay, "doctor", "--select", "YT4", "--fix")

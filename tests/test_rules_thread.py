@@ -51,6 +51,10 @@ REVIEW = "<!-- event: review author: reviewer at: 2026-06-09T10:41:41Z status: a
 CLOSE = "<!-- event: close author: hare at: 2026-06-09T10:46:50Z status: closed -->"  # 234
 
 
+def relations_of(workspace: Path, ticket_id: str) -> Path:
+    return ticket_dir(workspace, ticket_id) / "artifacts" / "relations.json"
+
+
 def rich(tmp_path: Path) -> tuple[Path, Path]:
     workspace = ticket_workspace(tmp_path, RICH)
     return workspace, ticket_dir(workspace, RICH)
@@ -186,7 +190,7 @@ def test_yt205_intake_summary_without_body(tmp_path: Path) -> None:
 
 def queued(tmp_path: Path) -> tuple[Path, Path]:
     workspace = ticket_workspace(tmp_path, QUEUED)
-    return workspace, ticket_dir(workspace, QUEUED) / "artifacts" / "relations.json"
+    return workspace, relations_of(workspace, QUEUED)
 
 
 @pytest.mark.parametrize(
@@ -246,7 +250,7 @@ def test_yt206_entry_without_target_keeps_the_other_lines(tmp_path: Path) -> Non
     """Regression: lines were taken from the n-th '"target"' in the file, so one entry
     without a target shifted every later entry's line (and blamed the wrong entry)."""
     workspace = ticket_workspace(tmp_path, REMOTE)
-    relations = ticket_dir(workspace, REMOTE) / "artifacts" / "relations.json"
+    relations = relations_of(workspace, REMOTE)
     edit(relations, '"target": "00001KVZKSV6C",\n', "")
     assert found(workspace) == {
         ("YT206", "error", REMOTE_RELATIONS, 4),  # the entry's opening brace
@@ -257,7 +261,7 @@ def test_yt206_entry_without_target_keeps_the_other_lines(tmp_path: Path) -> Non
 
 def test_yt206_non_object_entry_has_its_line(tmp_path: Path) -> None:
     workspace = ticket_workspace(tmp_path, REMOTE)
-    relations = ticket_dir(workspace, REMOTE) / "artifacts" / "relations.json"
+    relations = relations_of(workspace, REMOTE)
     edit(relations, '"relations": [\n', '"relations": [\n    "00001KVZKSV6C",\n')
     assert found(workspace) == {
         ("YT206", "error", REMOTE_RELATIONS, 4),
@@ -283,7 +287,7 @@ def test_yt206_compact_relations_file(tmp_path: Path) -> None:
 def test_yt207_relation_to_itself_is_not_also_a_cycle(tmp_path: Path) -> None:
     """Regression: a self-relation was reported twice, as YT207 and as a YT209 cycle."""
     workspace = ticket_workspace(tmp_path, REMOTE)
-    relations = ticket_dir(workspace, REMOTE) / "artifacts" / "relations.json"
+    relations = relations_of(workspace, REMOTE)
     edit(relations, '"target": "00001KVZKSV6C"', f'"target": "{REMOTE}"')
     assert found(workspace) == {("YT207", "error", REMOTE_RELATIONS, 7), *REMOTE_DANGLING}
     assert messages(workspace, "YT207") == ["depends_on relation targets its own ticket"]
@@ -301,7 +305,7 @@ def test_yt208_dangling_relation_and_its_cure(tmp_path: Path) -> None:
 
 def test_yt209_depends_on_cycle(tmp_path: Path) -> None:
     workspace = ticket_workspace(tmp_path, QUEUED, REMOTE)
-    relations = ticket_dir(workspace, QUEUED) / "artifacts" / "relations.json"
+    relations = relations_of(workspace, QUEUED)
     edit(relations, '"target": "00001KVZBCQH4"', f'"target": "{REMOTE}"')
     assert found(workspace) == {("YT209", "error", QUEUED_RELATIONS, 7), *REMOTE_DANGLING}
     assert messages(workspace, "YT209") == [f"dependency cycle: {QUEUED} -> {REMOTE} -> {QUEUED}"]
@@ -310,10 +314,10 @@ def test_yt209_depends_on_cycle(tmp_path: Path) -> None:
 def test_yt209_blocks_cycle(tmp_path: Path) -> None:
     """QUEUED blocks REMOTE and REMOTE blocks QUEUED: each waits for the other."""
     workspace = ticket_workspace(tmp_path, QUEUED, REMOTE)
-    queued_relations = ticket_dir(workspace, QUEUED) / "artifacts" / "relations.json"
+    queued_relations = relations_of(workspace, QUEUED)
     edit(queued_relations, '"kind": "depends_on"', '"kind": "blocks"')
     edit(queued_relations, '"target": "00001KVZBCQH4"', f'"target": "{REMOTE}"')
-    remote_relations = ticket_dir(workspace, REMOTE) / "artifacts" / "relations.json"
+    remote_relations = relations_of(workspace, REMOTE)
     text = remote_relations.read_text(encoding="utf-8")
     remote_relations.write_text(text.replace('"depends_on"', '"blocks"', 1), encoding="utf-8")
     assert found(workspace) == {("YT209", "error", REMOTE_RELATIONS, 7), *REMOTE_DANGLING}
@@ -323,7 +327,7 @@ def test_yt209_blocks_cycle(tmp_path: Path) -> None:
 def test_yt209_depends_on_and_blocks_in_one_direction_is_no_cycle(tmp_path: Path) -> None:
     """REMOTE depends_on QUEUED and QUEUED blocks REMOTE say the same thing twice."""
     workspace = ticket_workspace(tmp_path, QUEUED, REMOTE)
-    relations = ticket_dir(workspace, QUEUED) / "artifacts" / "relations.json"
+    relations = relations_of(workspace, QUEUED)
     edit(relations, '"kind": "depends_on"', '"kind": "blocks"')
     edit(relations, '"target": "00001KVZBCQH4"', f'"target": "{REMOTE}"')
     assert found(workspace) == REMOTE_DANGLING
@@ -333,7 +337,7 @@ def test_yt209_three_ticket_cycle_through_the_cli(tmp_path: Path) -> None:
     """QUEUED depends_on STORAGE, STORAGE on REST, REST on QUEUED."""
     workspace = ticket_workspace(tmp_path, QUEUED, STORAGE, REST)
     for source, target in ((QUEUED, STORAGE), (STORAGE, REST), (REST, QUEUED)):
-        relations = ticket_dir(workspace, source) / "artifacts" / "relations.json"
+        relations = relations_of(workspace, source)
         edit(relations, '"target": "00001KVZBCQH4"', f'"target": "{target}"')
     result = CliRunner().invoke(
         ticket_app,
@@ -643,9 +647,9 @@ def test_every_yt1_yt2_rule_fires_in_one_store_and_each_finding_has_a_hint(
     plan = rich_dir / "artifacts" / "orchestration-plan.jsonl"
     plan.write_text(plan.read_text().replace(RICH, QUEUED) + "{oops\n")  # YT211, YT210
     os.symlink(outside(tmp_path) / "notes.md", rich_dir / "artifacts" / "notes.md")  # YT212
-    relations = ticket_dir(workspace, QUEUED) / "artifacts" / "relations.json"
+    relations = relations_of(workspace, QUEUED)
     edit(relations, '"target": "00001KVZBCQH4"', f'"target": "{REMOTE}"')  # YT209
-    relations = ticket_dir(workspace, REMOTE) / "artifacts" / "relations.json"
+    relations = relations_of(workspace, REMOTE)
     edit(relations, '"target": "00001KVZKST83"', f'"target": "{REMOTE}"')  # YT207
     edit(relations, '"target": "00001KVZKSTE2"', '"target": "00001KVZKSTE3"')  # YT208
     edit(relations, '"kind": "related"', '"kind": "needs"')  # YT206
