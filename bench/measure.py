@@ -1,11 +1,11 @@
-"""Timing whole processes: wall time and peak RSS of each child, from ``os.wait4``."""
+"""Timing whole processes: wall time and peak RSS of each child (``os.wait4``, in launch.py)."""
 
 from __future__ import annotations
 
-import os
+import json
 import statistics
 import subprocess
-import time
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +22,58 @@ class BenchError(RuntimeError):
     """A measured process failed in a way the benchmark does not expect."""
 
 
+class Launcher:
+    """The process that runs measured commands (see launch.py), started while we are small."""
+
+    def __init__(self) -> None:
+        script = Path(__file__).resolve().parent / "launch.py"
+        self.proc = subprocess.Popen(
+            [sys.executable, str(script)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def run(self, cmd: Sequence[str], cwd: Path, env: dict[str, str], stdout: Path) -> Sample:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        request = {
+            "cmd": list(cmd),
+            "cwd": str(cwd),
+            "env": env,
+            "stdout": str(stdout),
+            "stderr": str(stdout.with_suffix(".err")),
+        }
+        self.proc.stdin.write(json.dumps(request) + "\n")
+        self.proc.stdin.flush()
+        answer = json.loads(self.proc.stdout.readline() or '{"error": "launcher died"}')
+        if "error" in answer:
+            raise BenchError(f"{' '.join(cmd[:4])} ...: {answer['error']}")
+        # ru_maxrss is in KiB on Linux
+        return Sample(answer["seconds"], answer["maxrss_kib"] / 1024, answer["returncode"])
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        self.proc.wait()
+
+
+_launcher: Launcher | None = None
+
+
+def start_launcher() -> None:
+    """Start the launcher now (before this process grows); later runs go through it."""
+    global _launcher
+    if _launcher is None:
+        _launcher = Launcher()
+
+
+def stop_launcher() -> None:
+    global _launcher
+    if _launcher is not None:
+        _launcher.close()
+        _launcher = None
+
+
 def run_once(
     cmd: Sequence[str],
     *,
@@ -31,18 +83,15 @@ def run_once(
     ok_codes: tuple[int, ...] = (0,),
 ) -> Sample:
     """Run ``cmd`` to completion; its output goes to ``stdout`` (and ``.err`` next to it)."""
-    stderr = stdout.with_suffix(".err")
-    with open(stdout, "wb") as out, open(stderr, "wb") as err:
-        started = time.perf_counter()
-        proc = subprocess.Popen(list(cmd), cwd=cwd, env=env, stdout=out, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - started
-    proc.returncode = code = os.waitstatus_to_exitcode(status)
-    if code not in ok_codes:
-        message = stderr.read_text(encoding="utf-8", errors="replace").strip().splitlines()
-        last = message[-1] if message else "(no output on stderr)"
-        raise BenchError(f"{' '.join(cmd[:4])} ... exited {code}: {last}")
-    return Sample(seconds, usage.ru_maxrss / 1024, code)  # ru_maxrss is in KiB on Linux
+    start_launcher()
+    assert _launcher is not None
+    sample = _launcher.run(cmd, cwd, env, stdout)
+    if sample.returncode not in ok_codes:
+        text = stdout.with_suffix(".err").read_text(encoding="utf-8", errors="replace")
+        lines = text.strip().splitlines()
+        last = lines[-1] if lines else "(no output on stderr)"
+        raise BenchError(f"{' '.join(cmd[:4])} ... exited {sample.returncode}: {last}")
+    return sample
 
 
 @dataclass
@@ -63,6 +112,10 @@ class Series:
     @property
     def median(self) -> float:
         return statistics.median(s.seconds for s in self.samples)
+
+    @property
+    def fastest(self) -> float:
+        return min(s.seconds for s in self.samples)
 
     @property
     def rss_mb(self) -> float:

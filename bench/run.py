@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from measure import BenchError, Series, run_once
+from measure import BenchError, Series, run_once, start_launcher, stop_launcher
 from scenarios import (
     chunked,
     claims_home,
@@ -342,7 +342,16 @@ def machine() -> dict[str, str]:
 
 
 def table(rows: list[Row]) -> str:
-    header = ("benchmark", "tickets", "median s", "x floor", "peak RSS MB", "target", "result")
+    header = (
+        "benchmark",
+        "tickets",
+        "median s",
+        "min s",
+        "x floor",
+        "peak RSS MB",
+        "target",
+        "result",
+    )
     lines = []
     for row in rows:
         series = row.series
@@ -352,6 +361,7 @@ def table(rows: list[Row]) -> str:
                 row.benchmark,
                 f"{row.tickets:,}" if row.tickets else "-",
                 f"{series.median:.3f}" if series else "-",
+                f"{series.fastest:.3f}" if series else "-",
                 f"{row.ratio:.2f}" if row.ratio is not None else "-",
                 f"{series.rss_mb:.0f}" if series else "-",
                 row.target or "-",
@@ -390,7 +400,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    start_launcher()
+    try:
+        return _main(args)
+    finally:
+        stop_launcher()
+
+
+def _main(args: argparse.Namespace) -> int:
     bench = Bench(args)
+    start_load = " ".join(f"{n:.2f}" for n in os.getloadavg())
     info = machine()
     print(
         f"machine: {info['cpus']} CPUs, {info['cpu']}, Python {info['python']}, "
@@ -411,15 +430,19 @@ def main(argv: list[str] | None = None) -> int:
     text = table(bench.rows)
     print()
     print(text)
+    load = " ".join(f"{n:.2f}" for n in os.getloadavg())
+    print(f"\nload average at the start: {start_load}; at the end: {load}")
     if args.json:
         data = {
             "machine": info,
             "runs": args.runs,
+            "load_average": {"start": start_load, "end": load},
             "rows": [
                 {
                     "benchmark": r.benchmark,
                     "tickets": r.tickets,
                     "median_s": r.series.median if r.series else None,
+                    "min_s": r.series.fastest if r.series else None,
                     "ratio": r.ratio,
                     "peak_rss_mb": r.series.rss_mb if r.series else None,
                     "target": r.target,
