@@ -27,7 +27,7 @@ from yoi_ticket.store import Store, TicketLocation
 Progress = Callable[[int, int], None]
 
 JOBS_ENV = "YOI_JOBS"
-PARALLEL_MIN_TICKETS = 1_500  # below this, starting workers costs more than it saves
+PARALLEL_MIN_TICKETS = 300  # below this, starting workers costs about what it saves
 MAX_JOBS = 8
 
 
