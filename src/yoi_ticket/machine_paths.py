@@ -82,6 +82,9 @@ class MachinePaths:
         self._slash_search = re.compile(pattern).search
         self._slash_search_bytes = re.compile(pattern.encode("utf-8")).search
         self._others_bytes = tuple(marker.encode("utf-8") for marker in self._others)
+        # A one-character test first: it is several times faster than a longer needle on
+        # text that is not ASCII, and "~" or "\\" rarely occur in prose at all.
+        self._gated = tuple((marker[0], marker) for marker in self._others)
 
     def may_contain(self, text: str) -> bool:
         """A cheap test: ``False`` means :meth:`find` would surely find nothing."""
@@ -89,7 +92,7 @@ class MachinePaths:
         # about twice as fast on prose as one regex for all of them.
         if self._slash_search(text) is not None:
             return True
-        return any(marker in text for marker in self._others)
+        return any(first in text and marker in text for first, marker in self._gated)
 
     def may_contain_bytes(self, data: bytes) -> bool:
         """:meth:`may_contain` on undecoded UTF-8 (skips decoding files that hold nothing)."""
