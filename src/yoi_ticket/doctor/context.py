@@ -11,6 +11,7 @@ from yoi_ticket.config import TicketConfig
 from yoi_ticket.models import Ticket
 from yoi_ticket.store import Store, StoreScan
 
+LAST_READ_KEY = "ticket.last_read"
 T = TypeVar("T")
 
 
@@ -95,3 +96,16 @@ class DoctorContext:
             self.cache[key] = factory()
         value: T = self.cache[key]
         return value
+
+    def remember_read(self, ticket: Ticket, path: str, data: bytes | None) -> None:
+        """Keep the bytes of one file of ``ticket`` (work-tree path relative to the
+        workspace; ``None``: unreadable) for the next rule that reads it: YT304 and YT502
+        both read ``resolution.md``. Only the last file read is kept."""
+        self.cache[LAST_READ_KEY] = (ticket, path, data)
+
+    def recall_read(self, ticket: Ticket, path: str) -> tuple[bool, bytes | None]:
+        """``(True, bytes)`` when :meth:`remember_read` kept this file of this ticket."""
+        kept = self.cache.get(LAST_READ_KEY)
+        if kept is not None and kept[0] is ticket and kept[1] == path:
+            return True, kept[2]
+        return False, None

@@ -188,7 +188,11 @@ def conflict_blocks(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
         if name in ticket.escapes or name in clean or is_merge_leftover(name):
             continue
         path = ticket.file_path(name)
-        data = _read_bytes(ctx, path)
+        kept, data = ctx.recall_read(ticket, path)
+        if kept and data is not None and len(data) > textfile.MAX_FILE_BYTES:
+            data = None  # as _read_raw: larger than ticket files may be
+        if not kept:
+            data = _read_bytes(ctx, path)
         if data is None or not has_conflict_markers(data) or b"\0" in data:
             continue
         yield from _blocks(path, textfile.decode(data).text)

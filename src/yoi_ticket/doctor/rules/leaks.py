@@ -531,14 +531,16 @@ def machine_path_in_prose(ctx: DoctorContext, ticket: Ticket) -> Iterator[Findin
             if number not in headers:
                 yield from _prose(ctx, detector, ticket.file_path(THREAD), text, number)
     if RESOLUTION in ticket.files and not ctx.options.staged:
-        resolution = _read_if_marked(detector, ctx.workspace / ticket.file_path(RESOLUTION))
+        path = ticket.file_path(RESOLUTION)
+        data = _raw_or_none(ctx.workspace / path)
+        ctx.remember_read(ticket, path, data)  # YT502 reads it too
+        resolution = _decode_if_marked(detector, data or b"")
         if resolution is not None:
             yield from _prose(ctx, detector, ticket.file_path(RESOLUTION), resolution, 1)
 
 
-def _read_if_marked(detector: MachinePaths, path: Path) -> str | None:
-    """The text of ``path`` if its bytes may hold a machine-local path (else not decoded)."""
-    data = _raw(path)
+def _decode_if_marked(detector: MachinePaths, data: bytes) -> str | None:
+    """The text of ``data`` if its bytes may hold a machine-local path (else not decoded)."""
     return textfile.decode(data).text if detector.may_contain_bytes(data) else None
 
 
@@ -623,12 +625,17 @@ def _name_matcher(names: list[bytes]) -> Callable[[bytes], bool]:
 
 
 def _raw(path: Path) -> bytes:
+    return _raw_or_none(path) or b""
+
+
+def _raw_or_none(path: Path) -> bytes | None:
+    """The bytes of a file (at most one byte over the size limit), ``None`` if unreadable."""
     from yoi_ticket.fsutil import read_regular
 
     try:
         return read_regular(path, textfile.MAX_FILE_BYTES)  # never blocks on a FIFO
     except OSError:
-        return b""
+        return None
 
 
 # --- YT305 overlay files inside the repository (scope "store") ----------------------------
