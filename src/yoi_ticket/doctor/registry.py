@@ -1,28 +1,57 @@
-"""The explicit list of every doctor rule, and selection by code or prefix."""
+"""The explicit list of every doctor rule, and selection by code or prefix.
+
+Each rule module is listed with the codes of the rules it defines, in the order they run;
+a run imports only the modules that hold a selected rule (``doctor --select YT502`` does
+not import the overlay and leak rules). ``tests/test_registry.py`` checks that every
+module defines exactly the codes listed here.
+"""
 
 from __future__ import annotations
 
+import importlib
+
 from yoi_ticket.doctor.rule import Rule
-from yoi_ticket.doctor.rules import conflicts, leaks, local, merge_config, structure, thread_rules
 from yoi_ticket.errors import UsageError
 
-RULES: tuple[Rule, ...] = (
-    *structure.RULES,
-    *thread_rules.RULES,
-    *leaks.RULES,
-    *local.RULES,
-    *conflicts.RULES,
-    *merge_config.RULES,
-)
 
-_BY_CODE = {r.code: r for r in RULES}
+def _codes(family: int, numbers: range) -> tuple[str, ...]:
+    return tuple(f"YT{family}{number:02d}" for number in numbers)
+
+
+RULE_MODULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("yoi_ticket.doctor.rules.structure", _codes(1, range(1, 18))),
+    ("yoi_ticket.doctor.rules.thread_rules", _codes(2, range(1, 18))),
+    ("yoi_ticket.doctor.rules.leaks", ("YT301", "YT302", "YT303", "YT304", "YT305", "YT306")),
+    ("yoi_ticket.doctor.rules.local", _codes(4, range(1, 12))),
+    ("yoi_ticket.doctor.rules.conflicts", _codes(5, range(1, 6))),
+    ("yoi_ticket.doctor.rules.merge_config", ("YT601",)),
+)
+CODES = tuple(code for _, codes in RULE_MODULES for code in codes)
+
+
+def module_rules(module: str) -> tuple[Rule, ...]:
+    """The rules a module defines, in its order (the module is imported on first use)."""
+    rules: tuple[Rule, ...] = importlib.import_module(module).RULES
+    return rules
+
+
+def all_rules() -> tuple[Rule, ...]:
+    """Every rule, in registry order (imports every rule module)."""
+    return tuple(rule for module, _ in RULE_MODULES for rule in module_rules(module))
+
+
+def __getattr__(name: str) -> tuple[Rule, ...]:
+    if name == "RULES":  # every rule, imported on first use
+        return all_rules()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def get_rule(code: str) -> Rule:
-    rule = _BY_CODE.get(code.strip().upper())
-    if rule is None:
-        raise UsageError(f"unknown rule code {code!r}", hint="run 'yoi ticket doctor --list-rules'")
-    return rule
+    wanted = code.strip().upper()
+    for module, codes in RULE_MODULES:
+        if wanted in codes:
+            return next(r for r in module_rules(module) if r.code == wanted)
+    raise UsageError(f"unknown rule code {code!r}", hint="run 'yoi ticket doctor --list-rules'")
 
 
 def _matches(code: str, patterns: tuple[str, ...]) -> bool:
@@ -32,13 +61,19 @@ def _matches(code: str, patterns: tuple[str, ...]) -> bool:
 def select_rules(select: tuple[str, ...] = (), ignore: tuple[str, ...] = ()) -> list[Rule]:
     """Rules whose code starts with a ``select`` prefix (all if none) and no ``ignore`` one."""
     for pattern in (*select, *ignore):
-        if not pattern.startswith("YT") or not any(r.code.startswith(pattern) for r in RULES):
+        if not pattern.startswith("YT") or not any(code.startswith(pattern) for code in CODES):
             raise UsageError(
                 f"{pattern!r} matches no rule code",
                 hint="codes look like YT101; prefixes like YT1 or YT10 select families",
             )
+
+    def selected(code: str) -> bool:
+        return (not select or _matches(code, select)) and not _matches(code, ignore)
+
     return [
-        r
-        for r in RULES
-        if (not select or _matches(r.code, select)) and not _matches(r.code, ignore)
+        rule
+        for module, codes in RULE_MODULES
+        if any(selected(code) for code in codes)
+        for rule in module_rules(module)
+        if selected(rule.code)
     ]

@@ -1,0 +1,36 @@
+"""The registry lists every rule module with the codes it defines, and imports lazily."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from yoi_ticket.doctor.registry import CODES, RULE_MODULES, module_rules, select_rules
+
+
+def test_listed_codes_are_exactly_the_rules_each_module_defines() -> None:
+    for module, codes in RULE_MODULES:
+        assert sorted(rule.code for rule in module_rules(module)) == sorted(codes), module
+    assert len(set(CODES)) == len(CODES)
+
+
+def test_selection_keeps_registry_order() -> None:
+    codes = [rule.code for rule in select_rules(("YT5", "YT30"), ("YT305",))]
+    assert codes == ["YT301", "YT302", "YT303", "YT304", "YT306"] + [
+        r.code for r in module_rules("yoi_ticket.doctor.rules.conflicts")
+    ]
+
+
+def test_selecting_one_rule_imports_only_its_module() -> None:
+    script = (
+        "import sys\n"
+        "from yoi_ticket.doctor.registry import select_rules\n"
+        "print([r.code for r in select_rules(('YT502',))])\n"
+        "print(sorted(m for m in sys.modules if m.startswith('yoi_ticket.doctor.rules.')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    codes, modules = done.stdout.splitlines()
+    assert codes == "['YT502']"
+    assert modules == "['yoi_ticket.doctor.rules.conflicts']"
