@@ -23,22 +23,21 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-app = typer.Typer(
-    name="yoi",
-    help="yoi: tools for agent-driven repositories.",
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-)
-ticket_app = typer.Typer(
-    name="ticket",
-    help="Read, check and locally assign the .yoi/tickets store.",
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-)
+
+def _group(name: str, help_text: str) -> typer.Typer:
+    """A command group: plain help (no rich), no completion options, no pretty tracebacks."""
+    return typer.Typer(
+        name=name,
+        help=help_text,
+        no_args_is_help=True,
+        add_completion=False,
+        rich_markup_mode=None,
+        pretty_exceptions_enable=False,
+    )
+
+
+app = _group("yoi", "yoi: tools for agent-driven repositories.")
+ticket_app = _group("ticket", "Read, check and locally assign the .yoi/tickets store.")
 app.add_typer(ticket_app, name="ticket")
 
 _state: dict[str, Any] = {"workspace": None, "debug": False}
@@ -612,14 +611,7 @@ def sessions_command(
     return 0
 
 
-session_app = typer.Typer(
-    name="session",
-    help="Record and link role sessions.",
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-)
+session_app = _group("session", "Record and link role sessions.")
 ticket_app.add_typer(session_app, name="session")
 
 
@@ -697,13 +689,8 @@ def workspace_command(
 
 # ---------------------------------------------------------------- merge driver
 
-merge_driver_app = typer.Typer(
-    name="merge-driver",
-    help="The git merge driver for ticket files (run by git; install/uninstall it here).",
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
+merge_driver_app = _group(
+    "merge-driver", "The git merge driver for ticket files (run by git; install/uninstall it here)."
 )
 ticket_app.add_typer(merge_driver_app, name="merge-driver")
 
