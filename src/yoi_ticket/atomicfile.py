@@ -68,9 +68,14 @@ def write_exclusive(path: Path, data: bytes, *, fault: str | None = None) -> boo
     return True
 
 
-def write_replace(path: Path, data: bytes, *, fault: str | None = None) -> None:
-    """Replace ``path`` (or create it) with ``data`` in one atomic rename."""
-    temp = _write_temp(path.parent, data)
+def write_replace(
+    path: Path, data: bytes, *, fault: str | None = None, mode: int = FILE_MODE
+) -> None:
+    """Replace ``path`` (or create it) with ``data`` in one atomic rename.
+
+    ``mode`` is the new file's mode (0600 for overlay state; public files pass theirs).
+    """
+    temp = _write_temp(path.parent, data, mode)
     faults.point(fault, "after_temp_write")
     try:
         os.replace(temp, path)
@@ -117,12 +122,12 @@ def leftover_temp_files(root: Path) -> list[Path]:
     return sorted(found)
 
 
-def _write_temp(folder: Path, data: bytes) -> Path:
+def _write_temp(folder: Path, data: bytes, mode: int = FILE_MODE) -> Path:
     temp = folder / f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(6)}"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | getattr(os, "O_BINARY", 0)
-    fd = os.open(temp, flags, FILE_MODE)
+    fd = os.open(temp, flags, mode)
     try:
-        _fix_mode(fd)
+        _fix_mode(fd, mode)
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
@@ -135,9 +140,9 @@ def _write_temp(folder: Path, data: bytes) -> Path:
     return temp
 
 
-def _fix_mode(fd: int) -> None:
+def _fix_mode(fd: int, mode: int = FILE_MODE) -> None:
     if sys.platform != "win32":
-        os.fchmod(fd, FILE_MODE)
+        os.fchmod(fd, mode)
 
 
 def _fsync_dir(folder: Path) -> None:

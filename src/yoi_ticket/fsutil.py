@@ -1,4 +1,4 @@
-"""File helpers: atomic writes (temp file in the same folder, fsync, replace) and
+"""File helpers: atomic writes of public files (see :mod:`yoi_ticket.atomicfile`) and
 bounded reads that never block on a FIFO or run forever on a device."""
 
 from __future__ import annotations
@@ -19,23 +19,9 @@ _CHUNK = 1 << 20
 
 def write_text_atomic(path: Path, text: str, *, mode: int = 0o644) -> None:
     """Replace ``path`` with ``text`` so that readers see the old or the new file, never half."""
-    import tempfile
+    from yoi_ticket.atomicfile import write_replace
 
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
-        raise
+    write_replace(path, text.encode("utf-8"), mode=mode)
 
 
 def read_regular(
