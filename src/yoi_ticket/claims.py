@@ -110,10 +110,6 @@ def list_claims(overlay: Overlay, checker: PodStatusChecker | None = None) -> Cl
     return listing
 
 
-def claims_by_ticket(overlay: Overlay) -> dict[str, ClaimEntry]:
-    return {entry.claim.ticket_id: entry for entry in list_claims(overlay).claims}
-
-
 def _name_problem(path: Path, claim: TicketClaim) -> str | None:
     try:
         expected = encoded_name(claim.ticket_id)

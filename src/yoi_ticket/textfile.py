@@ -57,11 +57,3 @@ def read(path: str | os.PathLike[str]) -> Decoded:
     except OSError as exc:
         return Decoded("", f"cannot read: {exc.strerror or exc}")
     return decode(data)
-
-
-def split_lines(text: str) -> list[str]:
-    """Split on ``\\n`` only (``str.splitlines`` also splits on form feeds and U+2028)."""
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return lines
