@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from overlay_helpers import small_workspace
 from yoi_ticket import pending
-from yoi_ticket.artifacts import parse_plan, parse_relations
+from yoi_ticket.artifacts import _relation_lines, _target_key_lines, parse_plan, parse_relations
 from yoi_ticket.claims import list_claims, read_claim
 from yoi_ticket.errors import InvalidNameError
 from yoi_ticket.ids import decode_filename, encode_for_filename, validate_ticket_id
@@ -272,6 +272,38 @@ def test_parse_relations_never_raises(text: str) -> None:
         assert message and (line is None or 1 <= line <= total)
     for found in relations:
         assert found.line is None or 1 <= found.line <= total
+
+
+tricky_note = st.sampled_from(
+    ['"target": "X"', 'a \\"target\\": b', "\\", '\\"', "}, {", "target"]
+) | st.text(max_size=10)
+tricky_relation = st.fixed_dictionaries(
+    {"kind": st.just("related"), "target": st.text(max_size=6) | st.integers()},
+    optional={
+        "note": tricky_note,
+        "meta": st.fixed_dictionaries({"target": st.text(max_size=4)}),
+        "t\\u0061rget": st.just(0.5),  # a second spelling of "target" (last wins)
+    },
+)
+
+
+@FUZZ
+@given(
+    st.lists(tricky_relation | st.just({"kind": "related"}), max_size=5),
+    st.sampled_from([None, 0, 2]),
+    st.booleans(),
+)
+def test_target_key_lines_agree_with_the_json_walk(
+    entries: list[dict[str, object]], indent: int | None, top_target: bool
+) -> None:
+    """The quick line finder gives the walk's answer, or gives up (None)."""
+    document: dict[str, object] = {"version": 1, "relations": entries}
+    if top_target:
+        document = {"target": "x", **document}
+    text = json.dumps(document, indent=indent).replace("t\\\\u0061rget", "t\\u0061rget")
+    parsed = json.loads(text)["relations"]
+    quick = _target_key_lines(text, parsed)
+    assert quick is None or quick == _relation_lines(text)
 
 
 @FUZZ

@@ -31,17 +31,17 @@ class Rule:
     check: Check
 
     def run(self, ctx: Any, subject: Any = None) -> list[Diagnostic]:
-        return [
-            Diagnostic(
-                code=self.code,
-                severity=finding.severity or self.severity,
-                path=finding.path,
-                line=finding.line,
-                message=finding.message,
-                hint=finding.hint,
-            )
-            for finding in self.check(ctx, subject)
-        ]
+        return [self.diagnostic(finding) for finding in self.check(ctx, subject)]
+
+    def diagnostic(self, finding: Finding) -> Diagnostic:
+        return Diagnostic(
+            code=self.code,
+            severity=finding.severity or self.severity,
+            path=finding.path,
+            line=finding.line,
+            message=finding.message,
+            hint=finding.hint,
+        )
 
     def explain(self) -> str:
         """The rule's doc page as plain text (what, why, example, how to fix)."""

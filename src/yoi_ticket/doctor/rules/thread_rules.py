@@ -500,18 +500,26 @@ def events_out_of_order(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]
 )
 def duplicated_event(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
     """Reports events identical (header attributes and body) to an earlier event."""
-    seen: dict[tuple[tuple[tuple[str, str], ...], str], int] = {}
+    # Bodies are compared only between events with the same header attributes (rare), so
+    # a clean thread costs one dictionary of headers, not a stripped copy of every body.
+    seen: dict[tuple[tuple[str, str], ...], list[tuple[str, int]]] = {}
     for event in _parsed(ticket):
-        key = (tuple(sorted(event.attrs.items())), event.body.strip())
-        if key in seen:
+        header = tuple(sorted(event.attrs.items()))
+        earlier = seen.get(header)
+        if earlier is None:
+            seen[header] = [(event.body, event.line)]
+            continue
+        body = event.body.strip()
+        first = next((line for text, line in earlier if text.strip() == body), None)
+        if first is not None:
             yield Finding(
                 ticket.file_path(THREAD),
                 event.line,
-                f"{event.kind} event duplicates the event at line {seen[key]}",
+                f"{event.kind} event duplicates the event at line {first}",
                 "delete the duplicate",
             )
         else:
-            seen[key] = event.line
+            earlier.append((event.body, event.line))
 
 
 @rule(
