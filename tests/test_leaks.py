@@ -415,3 +415,37 @@ def test_staged_reports_a_leak_in_the_index_even_when_the_work_tree_is_clean(
         ("YT303", "error", path, leaked.index("log: /home/alice/x.log") + 1),
     }
     assert run_doctor(v2_workspace, DoctorOptions(select=("YT3",))).diagnostics == []
+
+
+def test_tracked_overlay_names_are_exactly_what_the_glob_pathspecs_match(tmp_path: Path) -> None:
+    """YT305 asks git with plain pathspecs and narrows the answer; the result must be what
+    the ``:(glob)`` patterns it stands for select, tricky near-misses included."""
+    from yoi_ticket.doctor.rules.leaks import OVERLAY_GLOBS, _overlay_candidates
+
+    names = [
+        "ticket-claims/a.json",
+        "deep/er/ticket-claims/b.json",
+        "xticket-claims/c.json",
+        "ticket-claims/sub/d.json",
+        "ticket-claims/e.json.bak",
+        "pending/f.json",
+        "src/pending/g.json",
+        "pending.json",
+        "src/mypending/h.json",
+        "workspace.json",
+        "pkg/workspace.json",
+        "pkg/my-workspace.json",
+        "role-sessions.json",
+        "x/role-sessions.json.orig",
+        "logs/history.jsonl",
+        "history.jsonl.1",
+    ]
+    repo = tmp_path / "repo"
+    for name in names:
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text("{}\n", encoding="utf-8")
+    init_repo(repo)
+    specs = [f":(glob){pattern}" for pattern in OVERLAY_GLOBS]
+    expected = sorted(git(repo, "ls-files", "-z", "--", *specs).stdout.split("\0"))[1:]
+    assert len(expected) == 8
+    assert _overlay_candidates(repo) == expected

@@ -5,7 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from yoi_ticket.doctor.registry import CODES, RULE_MODULES, module_rules, select_rules
+from yoi_ticket.doctor.registry import (
+    CODES,
+    LOCAL_MODULES,
+    RULE_MODULES,
+    module_rules,
+    select_rules,
+)
 
 
 def test_listed_codes_are_exactly_the_rules_each_module_defines() -> None:
@@ -34,3 +40,23 @@ def test_selecting_one_rule_imports_only_its_module() -> None:
     codes, modules = done.stdout.splitlines()
     assert codes == "['YT502']"
     assert modules == "['yoi_ticket.doctor.rules.conflicts']"
+
+
+def test_no_local_leaves_out_local_rules_and_their_module() -> None:
+    script = (
+        "import sys\n"
+        "from yoi_ticket.doctor.registry import select_rules\n"
+        "print(sorted({r.scope for r in select_rules(local=False)}))\n"
+        "print('yoi_ticket.doctor.rules.local' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    scopes, imported = done.stdout.splitlines()
+    assert scopes == "['git', 'store', 'ticket']"
+    assert imported == "False"
+
+
+def test_local_modules_hold_only_local_rules() -> None:
+    for module in LOCAL_MODULES:
+        assert {rule.scope for rule in module_rules(module)} == {"local"}

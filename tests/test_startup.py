@@ -11,8 +11,11 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
+
+from conftest import V2, copy_corpus, init_repo
 
 HEAVY = ("pydantic", "pydantic_core", "yaml", "git", "gitdb", "rich", "platformdirs", "filelock")
 # Modules of this package that --help must not need (they pull in the heavy ones).
@@ -28,8 +31,8 @@ CORE = (
 )
 
 
-def loaded_after(code: str) -> list[str]:
-    """Which of HEAVY and CORE are in ``sys.modules`` after running ``code``."""
+def loaded_after(code: str, watched: tuple[str, ...] = HEAVY + CORE) -> list[str]:
+    """Which of ``watched`` (HEAVY and CORE) are in ``sys.modules`` after running ``code``."""
     script = textwrap.dedent(
         """
         import json, sys
@@ -40,7 +43,7 @@ def loaded_after(code: str) -> list[str]:
         watched = {watched!r}
         sys.stderr.write("\\nLOADED=" + json.dumps([m for m in watched if m in sys.modules]))
         """
-    ).format(code=textwrap.indent(textwrap.dedent(code), "    "), watched=HEAVY + CORE)
+    ).format(code=textwrap.indent(textwrap.dedent(code), "    "), watched=watched)
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=60
     )
@@ -116,3 +119,17 @@ def test_yoi_ticket_reads_as_through_the_outer_group(args: tuple[str, ...]) -> N
         via_group.stderr,
     )
     assert "yoi ticket" in direct.stdout + direct.stderr
+
+
+def test_a_plain_doctor_run_needs_neither_gitpython_nor_the_overlay_rules(
+    tmp_path: Path,
+) -> None:
+    """A plain run asks git through subprocess; --no-local leaves out the local rules."""
+    workspace = init_repo(copy_corpus(V2, tmp_path / "ws"))
+    code = f"""
+    sys.argv = ["yoi", "ticket", "doctor", "--no-local", "-C", {str(workspace)!r}]
+    from yoi_ticket.cli import main
+    main()
+    """
+    watched = ("git", "gitdb", "yoi_ticket.doctor.rules.local", "yoi_ticket.doctor.runner")
+    assert loaded_after(code, watched) == ["yoi_ticket.doctor.runner"]

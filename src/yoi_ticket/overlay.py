@@ -187,6 +187,16 @@ class Locations:
             runtime = platformdirs.user_runtime_dir("yoi")
         return cls(Path(os.path.abspath(data)), Path(os.path.abspath(runtime)))
 
+    @classmethod
+    def quietly_from_env(cls) -> Locations:
+        """:meth:`from_env` without platformdirs' warning about an unset XDG_RUNTIME_DIR
+        (for doctor, which only compares paths with them: CI runs without one)."""
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return cls.from_env()
+
     @property
     def workspaces_dir(self) -> Path:
         return self.data_dir / "workspaces"

@@ -38,7 +38,8 @@ def _run(workspace: Path, options: DoctorOptions, progress: Progress | None) -> 
     ctx = make_context(workspace, options)
     try:
         check_git_options(ctx)
-        codes = [rule.code for rule in select_rules(options.select, options.ignore)]
+        selected = select_rules(options.select, options.ignore, local=not options.no_local)
+        codes = [rule.code for rule in selected]
         tickets, total = text_tickets(ctx, codes)  # None unless only YT5 rules run
         diagnostics = run(ctx, tickets=tickets, total=total, progress=progress)
         fixes: list[str] = []

@@ -27,6 +27,8 @@ RULE_MODULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("yoi_ticket.doctor.rules.merge_config", ("YT601",)),
 )
 CODES = tuple(code for _, codes in RULE_MODULES for code in codes)
+LOCAL_MODULES = ("yoi_ticket.doctor.rules.local",)
+"""Modules whose rules all have the ``local`` scope: ``--no-local`` does not import them."""
 
 
 def module_rules(module: str) -> tuple[Rule, ...]:
@@ -58,8 +60,11 @@ def _matches(code: str, patterns: tuple[str, ...]) -> bool:
     return any(code.startswith(pattern) for pattern in patterns)
 
 
-def select_rules(select: tuple[str, ...] = (), ignore: tuple[str, ...] = ()) -> list[Rule]:
-    """Rules whose code starts with a ``select`` prefix (all if none) and no ``ignore`` one."""
+def select_rules(
+    select: tuple[str, ...] = (), ignore: tuple[str, ...] = (), *, local: bool = True
+) -> list[Rule]:
+    """Rules whose code starts with a ``select`` prefix (all if none) and no ``ignore`` one;
+    without ``local``, no rule of the ``local`` scope (overlay and runtime checks)."""
     for pattern in (*select, *ignore):
         if not pattern.startswith("YT") or not any(code.startswith(pattern) for code in CODES):
             raise UsageError(
@@ -73,7 +78,7 @@ def select_rules(select: tuple[str, ...] = (), ignore: tuple[str, ...] = ()) -> 
     return [
         rule
         for module, codes in RULE_MODULES
-        if any(selected(code) for code in codes)
+        if any(selected(code) for code in codes) and (local or module not in LOCAL_MODULES)
         for rule in module_rules(module)
-        if selected(rule.code)
+        if selected(rule.code) and (local or rule.scope != "local")
     ]

@@ -46,12 +46,10 @@ def run(
     progress: Progress | None = None,
 ) -> list[Diagnostic]:
     """Run every selected rule; tickets are read one at a time and then dropped."""
-    rules = select_rules(ctx.options.select, ctx.options.ignore)
+    rules = select_rules(ctx.options.select, ctx.options.ignore, local=not ctx.options.no_local)
     by_scope: dict[str, list[Rule]] = {"ticket": [], "store": [], "local": [], "git": []}
     for rule in rules:
         by_scope[rule.scope].append(rule)
-    if ctx.options.no_local:
-        by_scope["local"] = []
     diagnostics: list[Diagnostic] = []
     if tickets is None:
         locations = _restrict(ctx.index.scan.locations, ctx.options.paths)

@@ -52,8 +52,13 @@ _STAGES = {
 
 
 def git_repo(ctx: DoctorContext) -> GitRepo | None:
-    """The workspace's git repository, opened once per run (``None`` outside git)."""
-    return ctx.memo(GIT_KEY, lambda: open_repo(ctx.workspace))
+    """The workspace's git repository, opened once per run (``None`` outside git).
+
+    A plain run asks git for little (unmerged entries, the merge in progress), so it runs
+    git through :mod:`subprocess` and does not import GitPython; ``--against`` and
+    ``--merge-commit`` merge and read many objects and use GitPython."""
+    light = ctx.options.against is None and ctx.options.merge_commit is None
+    return ctx.memo(GIT_KEY, lambda: open_repo(ctx.workspace, light=light))
 
 
 def close_git(ctx: DoctorContext) -> None:

@@ -53,13 +53,8 @@ class LocalView:
 
 
 def quiet_locations() -> Locations:
-    """The configured data and runtime dirs (platformdirs' warning about an unset
-    XDG_RUNTIME_DIR is not doctor's business: CI runs without one)."""
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return Locations.from_env()
+    """The configured data and runtime dirs (see :meth:`Locations.quietly_from_env`)."""
+    return Locations.quietly_from_env()
 
 
 def local_view(ctx: DoctorContext) -> LocalView:
