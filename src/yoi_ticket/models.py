@@ -6,6 +6,7 @@ model never fails to build from real data: parse problems are recorded on it.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SkipValidation
@@ -71,7 +72,8 @@ class Event(BaseModel):
 
     Events are built only by :func:`yoi_ticket.thread.parse_thread`, whose values already
     have these types, so they are not validated again (a large store has hundreds of
-    thousands of events).
+    thousands of events). The body is cut from the thread text when first asked for:
+    most checks never read it.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -80,8 +82,18 @@ class Event(BaseModel):
     end_line: SkipValidation[int]  # 1-based last line of the event (inclusive)
     header: SkipValidation[str]  # the header line as written
     attrs: SkipValidation[dict[str, str]] = Field(default_factory=dict)
-    body: SkipValidation[str] = ""
     header_error: SkipValidation[str | None] = None  # why the header could not be parsed
+    # Where the body lies: text[start:end] of the thread, blank and "---" lines around it
+    # included (see :func:`yoi_ticket.thread.event_body`).
+    text: SkipValidation[str] = Field(default="", repr=False, exclude=True)
+    body_span: SkipValidation[tuple[int, int]] = (0, 0)
+
+    @functools.cached_property
+    def body(self) -> str:
+        """The Markdown after the header, without blank lines around it and the ``---``."""
+        from yoi_ticket.thread import event_body
+
+        return event_body(self.text, *self.body_span)
 
     @property
     def kind(self) -> str | None:

@@ -150,18 +150,19 @@ def parse_thread(text: str) -> list[Event]:
         header = text[offset:header_end]
         if header.strip().startswith("<!--"):
             attrs, error = parse_header(header)
-            body = _body(text, header_end + 1, next_offset - 1)  # the lines after the header
+            span = (header_end + 1, next_offset - 1)  # the lines after the header
         else:
             attrs, error = {}, "text before the first event header"
-            body = _body(text, offset, next_offset - 1)
+            span = (offset, next_offset - 1)
         events.append(
             Event(
                 line=start + 1,
                 end_line=end,
                 header=header,
                 attrs=attrs,
-                body=body,
                 header_error=error,
+                text=text,
+                body_span=span,
             )
         )
     return events
@@ -209,7 +210,7 @@ def _after_separator(text: str, line_start: int) -> bool:
     return True
 
 
-def _body(text: str, start: int, end: int) -> str:
+def event_body(text: str, start: int, end: int) -> str:
     """``text[start:end]`` without the trailing separator and surrounding blank lines.
 
     Whole lines are dropped: blank ones (only whitespace) at both ends, and one ``---``

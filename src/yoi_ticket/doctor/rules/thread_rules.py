@@ -500,26 +500,26 @@ def events_out_of_order(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]
 )
 def duplicated_event(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
     """Reports events identical (header attributes and body) to an earlier event."""
-    # Bodies are compared only between events with the same header attributes (rare), so
-    # a clean thread costs one dictionary of headers, not a stripped copy of every body.
-    seen: dict[tuple[tuple[str, str], ...], list[tuple[str, int]]] = {}
+    # Equal events have equal kinds and times: events are grouped by those first, and
+    # attributes and bodies are compared only within a group (a clean thread has none).
+    seen: dict[tuple[str | None, str | None], list[Event]] = {}
     for event in _parsed(ticket):
-        header = tuple(sorted(event.attrs.items()))
-        earlier = seen.get(header)
-        if earlier is None:
-            seen[header] = [(event.body, event.line)]
-            continue
-        body = event.body.strip()
-        first = next((line for text, line in earlier if text.strip() == body), None)
+        group = seen.setdefault((event.kind, event.at), [])
+        first = next((e for e in group if _same_event(e, event)), None) if group else None
         if first is not None:
             yield Finding(
                 ticket.file_path(THREAD),
                 event.line,
-                f"{event.kind} event duplicates the event at line {first}",
+                f"{event.kind} event duplicates the event at line {first.line}",
                 "delete the duplicate",
             )
         else:
-            earlier.append((event.body, event.line))
+            group.append(event)
+
+
+def _same_event(one: Event, other: Event) -> bool:
+    """Same header attributes (in any order) and the same body, blank ends aside."""
+    return one.attrs == other.attrs and one.body.strip() == other.body.strip()
 
 
 @rule(
