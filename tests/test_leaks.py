@@ -205,6 +205,25 @@ def test_paths_in_relations_point_at_their_own_line(ready: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    "note",
+    [
+        "\\/home\\/alice\\/src\\/repo",  # JSON's escaped slashes
+        "\\u002fhome\\u002falice\\u002fsrc",  # unicode escapes
+        "/home/alice/src/repo",
+    ],
+)
+def test_paths_in_relations_are_found_however_the_json_spells_them(ready: Path, note: str) -> None:
+    relations = ticket_dir(ready, READY) / "artifacts" / "relations.json"
+    old = '"note": "Remote Runtime routing needs the REST command API.",'
+    edit(relations, old, f'"note": "{note}",')
+    line = line_of(relations, f'      "note": "{note[:6]}')
+    if "\\" in note:  # spelled otherwise in the file: the line of the relation's "target"
+        assert line_of(relations, '      "target": "00001KVZKSTE2"') == line - 1
+        line -= 1
+    assert found(ready, "YT3") == {("YT303", "error", rel(ready, relations), line)}
+
+
+@pytest.mark.parametrize(
     ("value", "severity"),
     [
         ("/Users/bob/work/repo", "error"),

@@ -81,7 +81,9 @@ class MachinePaths:
         pattern = "/(?:" + "|".join(map(re.escape, slash)) + ")"
         self._slash_search = re.compile(pattern).search
         self._slash_search_bytes = re.compile(pattern.encode("utf-8")).search
-        self._others_bytes = tuple(marker.encode("utf-8") for marker in self._others)
+        self._gated_bytes = tuple(
+            (marker.encode("utf-8")[:1], marker.encode("utf-8")) for marker in self._others
+        )
         # A one-character test first: it is several times faster than a longer needle on
         # text that is not ASCII, and "~" or "\\" rarely occur in prose at all.
         self._gated = tuple((marker[0], marker) for marker in self._others)
@@ -98,7 +100,7 @@ class MachinePaths:
         """:meth:`may_contain` on undecoded UTF-8 (skips decoding files that hold nothing)."""
         if self._slash_search_bytes(data) is not None:
             return True
-        return any(marker in data for marker in self._others_bytes)
+        return any(first in data and marker in data for first, marker in self._gated_bytes)
 
     def find(self, text: str, *, certain_only: bool = False) -> list[PathHit]:
         """Machine-local paths in ``text``, one per start offset, in text order."""

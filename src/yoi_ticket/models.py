@@ -159,6 +159,8 @@ class Ticket(BaseModel):
     events: list[Event] = Field(default_factory=list)
     relations: list[Relation] = Field(default_factory=list)
     relations_present: bool = False
+    # relations.json and orchestration-plan.jsonl as read, for quick text searches
+    records_text: str = ""
     plan: list[PlanRecord] = Field(default_factory=list)
     artifacts: list[str] = Field(default_factory=list)  # relative to artifacts/
     escapes: list[str] = Field(default_factory=list)  # entries resolving outside their folder
@@ -168,6 +170,11 @@ class Ticket(BaseModel):
     @property
     def fields(self) -> dict[str, Any]:
         return self.item.fields if self.item is not None else {}
+
+    @functools.cached_property
+    def parsed_events(self) -> list[Event]:
+        """The events whose header could be read (most thread checks look only at these)."""
+        return [event for event in self.events if event.header_error is None]
 
     @property
     def title(self) -> str | None:

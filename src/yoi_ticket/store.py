@@ -275,6 +275,7 @@ def build_ticket(
         events = parse_thread(decoded.text)
     relations: list[Relation] = []
     relations_present = False
+    records_text = ""
     decoded = read_artifact(artifacts.RELATIONS_FILE)
     if decoded is not None:
         relations_present = True
@@ -284,6 +285,7 @@ def build_ticket(
                 Problem(kind="unreadable", file=name, message=decoded.problem, line=decoded.line)
             )
         relations, found = artifacts.parse_relations(decoded.text)
+        records_text = decoded.text
         problems.extend(Problem(kind="relations", file=name, line=ln, message=m) for ln, m in found)
     plan: list[PlanRecord] = []
     decoded = read_artifact(artifacts.PLAN_FILE)
@@ -294,6 +296,7 @@ def build_ticket(
                 Problem(kind="unreadable", file=name, message=decoded.problem, line=decoded.line)
             )
         plan, found = artifacts.parse_plan(decoded.text)
+        records_text = f"{records_text}\n{decoded.text}" if records_text else decoded.text
         problems.extend(Problem(kind="plan", file=name, line=ln, message=m) for ln, m in found)
     return Ticket(
         id=location.id,
@@ -307,6 +310,7 @@ def build_ticket(
         events=events,
         relations=relations,
         relations_present=relations_present,
+        records_text=records_text,
         plan=plan,
         artifacts=artifact_names,
         escapes=escapes or [],

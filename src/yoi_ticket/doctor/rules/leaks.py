@@ -451,8 +451,9 @@ def _path_candidates(ctx: DoctorContext, detector: MachinePaths, ticket: Ticket)
             if detector.may_contain(event.header)
             for key, value in event.attrs.items()
         )
-    records = [record_values(record) for record in (*ticket.relations, *ticket.plan)]
-    if records and detector.may_contain(repr(records)):  # repr keeps "\\" and non-ASCII
+    # The JSON text holds every string value as written or with an escape ("\\"), which
+    # may_contain counts as a possible path too.
+    if (ticket.relations or ticket.plan) and detector.may_contain(ticket.records_text):
         places.append(artifact_places(ticket))
     for group in places:
         for place in group:

@@ -20,8 +20,8 @@ _MERGE_HINT = (
 )
 
 
-def _parsed(ticket: Ticket) -> Iterator[Event]:
-    return (event for event in ticket.events if event.header_error is None)
+def _parsed(ticket: Ticket) -> list[Event]:
+    return ticket.parsed_events
 
 
 @rule(
@@ -537,7 +537,7 @@ def state_disagrees(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
     thread's last state change (or close event) left it."""
     key = "workflow_state" if ctx.layout == "v1" else "state"
     value = as_text(ticket.fields.get(key))
-    final = last_state(list(_parsed(ticket)))
+    final = last_state(_parsed(ticket))
     if value is None or final is None:
         return
     target, event = final
