@@ -47,3 +47,23 @@ def test_a_file_whose_size_is_not_known_in_advance_is_read_whole() -> None:
 def test_a_directory_or_missing_file_is_a_problem(tmp_path: Path) -> None:
     assert textfile.read(tmp_path).problem == "cannot read: is a directory"
     assert textfile.read(tmp_path / "missing").problem == "cannot read: No such file or directory"
+
+
+def test_a_listed_regular_file_is_read_whole_at_every_size(tmp_path: Path) -> None:
+    """The fast path (no fstat, one 64 KiB read first) reads the same bytes as the checked
+    one, for files around its first read size and at and over the limit."""
+    sizes = [0, 1, (1 << 16) - 1, 1 << 16, (1 << 16) + 1, 3 * (1 << 20) + 7]
+    for size in [*sizes, textfile.MAX_FILE_BYTES, textfile.MAX_FILE_BYTES + 1]:
+        path = tmp_path / f"f{size}.md"
+        path.write_bytes((b"abcdefghijklmnopqrstuvwxy\n" * (size // 26 + 1))[:size])
+        assert path.stat().st_size == size
+        assert textfile.read(path, listed_regular=True) == textfile.read(path)
+
+
+def test_a_listed_file_replaced_by_a_fifo_is_read_without_blocking(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "thread.md"
+    os.mkfifo(fifo)
+    assert textfile.read(fifo, listed_regular=True) == textfile.Decoded("")
+    assert textfile.read(fifo).problem == "cannot read: is not a regular file"

@@ -25,13 +25,21 @@ def write_text_atomic(path: Path, text: str, *, mode: int = 0o644) -> None:
 
 
 def read_regular(
-    path: str | os.PathLike[str], limit: int, *, follow_symlinks: bool = True
+    path: str | os.PathLike[str],
+    limit: int,
+    *,
+    follow_symlinks: bool = True,
+    listed_regular: bool = False,
 ) -> bytes:
     """At most ``limit + 1`` bytes of the regular file at ``path`` (more than ``limit``
     means the file is too large), read without ever blocking.
 
     A FIFO, socket, device or directory raises :class:`OSError` instead of hanging or
     reading forever; so does a symlink when ``follow_symlinks`` is false.
+
+    ``listed_regular``: a folder listing has just said that ``path`` is a regular file, so
+    its type is not asked again. Should it have been replaced since, the read still cannot
+    block (the file is opened non-blocking) or run past ``limit``.
     """
     flags = _READ_FLAGS | (0 if follow_symlinks else getattr(os, "O_NOFOLLOW", 0))
     try:
@@ -40,6 +48,11 @@ def read_regular(
         if exc.errno == errno.ELOOP and not follow_symlinks and os.path.islink(path):
             raise OSError(errno.ELOOP, "is a symbolic link (not followed)", str(path)) from None
         raise
+    if listed_regular:
+        try:
+            return _read_upto(fd, limit + 1)
+        finally:
+            os.close(fd)
     try:
         info = os.fstat(fd)
         kind = stat.S_IFMT(info.st_mode)
@@ -58,3 +71,20 @@ def read_regular(
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
     finally:
         os.close(fd)
+
+
+_FIRST_READ = 1 << 16  # ticket files are smaller: one read, and no fstat to size it
+
+
+def _read_upto(fd: int, size: int) -> bytes:
+    """Read ``fd`` to its end or ``size`` bytes, whichever comes first."""
+    chunk = os.read(fd, min(size, _FIRST_READ))
+    if len(chunk) < _FIRST_READ:
+        return chunk
+    chunks = [chunk]
+    left = size - len(chunk)
+    while chunk and left > 0:
+        chunk = os.read(fd, min(left, _CHUNK))
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)

@@ -163,7 +163,7 @@ class Store:
             entry = names[name]
             if entry.is_dir():
                 return textfile.Decoded("", f"{name} is a directory, not a file")
-            return textfile.read(entry.path)
+            return textfile.read(entry.path, listed_regular=_is_regular(entry))
 
         def read_artifact(name: str) -> textfile.Decoded | None:
             if name not in artifact_names:
@@ -317,6 +317,14 @@ def build_ticket(
         problems=problems,
         folder_symlink=location.is_symlink,
     )
+
+
+def _is_regular(entry: os.DirEntry[str]) -> bool:
+    """Whether the listing says ``entry`` is a regular file (no system call on Linux)."""
+    try:
+        return entry.is_file(follow_symlinks=False)
+    except OSError:
+        return False
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:

@@ -48,13 +48,14 @@ def decode(data: bytes) -> Decoded:
     return Decoded(text, problem, line)
 
 
-def read(path: str | os.PathLike[str]) -> Decoded:
+def read(path: str | os.PathLike[str], *, listed_regular: bool = False) -> Decoded:
     """Read and decode ``path``; an unreadable file becomes a problem, not an error.
-    A FIFO or device is unreadable too: reading one could block or never end."""
+    A FIFO or device is unreadable too: reading one could block or never end.
+    (``listed_regular``: see :func:`yoi_ticket.fsutil.read_regular`.)"""
     from yoi_ticket.fsutil import read_regular
 
     try:
-        data = read_regular(path, MAX_FILE_BYTES)
+        data = read_regular(path, MAX_FILE_BYTES, listed_regular=listed_regular)
     except OSError as exc:
         return Decoded("", f"cannot read: {exc.strerror or exc}")
     return decode(data)

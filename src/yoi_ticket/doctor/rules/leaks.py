@@ -533,7 +533,7 @@ def machine_path_in_prose(ctx: DoctorContext, ticket: Ticket) -> Iterator[Findin
                 yield from _prose(ctx, detector, ticket.file_path(THREAD), text, number)
     if RESOLUTION in ticket.files and not ctx.options.staged:
         path = ticket.file_path(RESOLUTION)
-        data = _raw_or_none(ctx.workspace / path)
+        data = _raw_or_none(os.path.join(ctx.workspace, path))
         ctx.remember_read(ticket, path, data)  # YT502 reads it too
         resolution = _decode_if_marked(detector, data or b"")
         if resolution is not None:
@@ -631,7 +631,7 @@ def _raw(path: Path) -> bytes:
     return _raw_or_none(path) or b""
 
 
-def _raw_or_none(path: Path) -> bytes | None:
+def _raw_or_none(path: str | Path) -> bytes | None:
     """The bytes of a file (at most one byte over the size limit), ``None`` if unreadable."""
     from yoi_ticket.fsutil import read_regular
 
