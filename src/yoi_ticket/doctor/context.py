@@ -90,6 +90,7 @@ class DoctorContext:
     options: DoctorOptions
     index: StoreIndex
     cache: dict[str, Any] = field(default_factory=dict)
+    _layout: str | None = field(default=None, repr=False)
 
     @property
     def config(self) -> TicketConfig:
@@ -97,7 +98,10 @@ class DoctorContext:
 
     @property
     def layout(self) -> str:
-        return self.index.scan.layout
+        """The store's layout, worked out once (it looks at every ticket location)."""
+        if self._layout is None:
+            self._layout = self.index.scan.layout
+        return self._layout
 
     def memo(self, key: str, factory: Callable[[], T]) -> T:
         """Compute a shared value once per run (e.g. the Pod names the overlay knows)."""
