@@ -87,6 +87,10 @@ class Event(BaseModel):
     # included (see :func:`yoi_ticket.thread.event_body`).
     text: SkipValidation[str] = Field(default="", repr=False, exclude=True)
     body_span: SkipValidation[tuple[int, int]] = (0, 0)
+    # attrs["event"], ["at"] and ["author"], which most checks read: looked up once
+    kind: SkipValidation[str | None] = Field(default=None, repr=False, exclude=True)
+    at: SkipValidation[str | None] = Field(default=None, repr=False, exclude=True)
+    author: SkipValidation[str | None] = Field(default=None, repr=False, exclude=True)
 
     @functools.cached_property
     def body(self) -> str:
@@ -94,18 +98,6 @@ class Event(BaseModel):
         from yoi_ticket.thread import event_body
 
         return event_body(self.text, *self.body_span)
-
-    @property
-    def kind(self) -> str | None:
-        return self.attrs.get("event")
-
-    @property
-    def at(self) -> str | None:
-        return self.attrs.get("at")
-
-    @property
-    def author(self) -> str | None:
-        return self.attrs.get("author")
 
 
 class Relation(BaseModel):

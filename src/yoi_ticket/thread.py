@@ -163,6 +163,9 @@ def parse_thread(text: str) -> list[Event]:
                 header_error=error,
                 text=text,
                 body_span=span,
+                kind=attrs.get("event"),
+                at=attrs.get("at"),
+                author=attrs.get("author"),
             )
         )
     return events
