@@ -287,6 +287,14 @@ class GitRepo:
         _, out = self.run("rev-list", "--parents", "-n", "1", commit)
         return _decode(out).split()[1:]
 
+    def head_and_parents(self) -> tuple[str, list[str]] | None:
+        """``HEAD`` and its parents in one git call, or ``None`` before the first commit."""
+        status, out, _ = self._execute(
+            "rev-list", "--parents", "-n", "1", "--end-of-options", "HEAD^{commit}", "--"
+        )
+        commits = _decode(out).split() if status == 0 else []
+        return (commits[0], commits[1:]) if commits else None
+
     def merge_heads(self) -> list[str]:
         """The commits being merged when a merge is in progress (``MERGE_HEAD``), else none."""
         try:

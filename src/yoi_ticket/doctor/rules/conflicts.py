@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from yoi_ticket import artifacts, textfile
 from yoi_ticket.conflicts import (
+    MARKER_PRECHECK,
     find_conflict_blocks,
     has_conflict_markers,
     is_merge_leftover,
@@ -182,8 +183,9 @@ def unmerged_entries(ctx: DoctorContext, subject: None) -> Iterator[Finding]:
 def conflict_blocks(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
     """Reports whole conflict blocks in a ticket's files (text already read is reused; other
     files are decoded only when their bytes contain an opening marker)."""
-    yield from _blocks(ticket.file_path(ITEM), ticket.item_text)
-    yield from _blocks(ticket.file_path(THREAD), ticket.thread_text)
+    for name, text in ((ITEM, ticket.item_text), (THREAD, ticket.thread_text)):
+        if MARKER_PRECHECK in text:  # (find_conflict_blocks checks too; this saves a call)
+            yield from _blocks(ticket.file_path(name), text)
     if ticket.folder_symlink:
         return
     names = [n for n in sorted(ticket.files) if n not in (ITEM, THREAD, ARTIFACTS)]
@@ -370,10 +372,11 @@ def _merge_to_check(ctx: DoctorContext, repo: GitRepo) -> _Merge | None:
             return None
         commit, parents, label = INDEX, [head, *heads], "the merge being committed"
     else:
-        head = repo.rev("HEAD")
-        if head is None:
+        found = repo.head_and_parents()
+        if found is None:
             return None
-        commit, parents, label = head, repo.parents(head), f"merge {head[:12]} (HEAD)"
+        commit, parents = found
+        label = f"merge {commit[:12]} (HEAD)"
     if len(parents) < 2:
         return None
     return _Merge(commit, parents, repo.merge_base(parents), label)
