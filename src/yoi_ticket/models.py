@@ -7,7 +7,7 @@ model never fails to build from real data: parse problems are recorded on it.
 from __future__ import annotations
 
 import functools
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, SkipValidation
 
@@ -67,37 +67,38 @@ class Problem(BaseModel):
     message: str
 
 
-class Event(BaseModel):
+class Event(NamedTuple):
     """One event of a ``thread.md``: its header attributes and Markdown body.
 
-    Events are built only by :func:`yoi_ticket.thread.parse_thread`, whose values already
-    have these types, so they are not validated again (a large store has hundreds of
-    thousands of events). The body is cut from the thread text when first asked for:
-    most checks never read it.
+    Events are built only by :func:`yoi_ticket.thread.parse_thread`, from values that
+    already have these types, and a large store has hundreds of thousands of them: they
+    are an immutable named tuple, not a validating model (building pydantic models cost a
+    sixth of the time doctor spends reading a ticket).
     """
 
-    model_config = ConfigDict(frozen=True)
-
-    line: SkipValidation[int]  # 1-based line of the header comment
-    end_line: SkipValidation[int]  # 1-based last line of the event (inclusive)
-    header: SkipValidation[str]  # the header line as written
-    attrs: SkipValidation[dict[str, str]] = Field(default_factory=dict)
-    header_error: SkipValidation[str | None] = None  # why the header could not be parsed
-    # Where the body lies: text[start:end] of the thread, blank and "---" lines around it
-    # included (see :func:`yoi_ticket.thread.event_body`).
-    text: SkipValidation[str] = Field(default="", repr=False, exclude=True)
-    body_span: SkipValidation[tuple[int, int]] = (0, 0)
+    line: int  # 1-based line of the header comment
+    end_line: int  # 1-based last line of the event (inclusive)
+    header: str  # the header line as written
+    attrs: dict[str, str]
+    header_error: str | None  # why the header could not be parsed
+    # Where the body lies: text[start:end] of the thread, with the blank and "---" lines
+    # around it, which :attr:`body` leaves out (most checks never read the body).
+    text: str
+    body_span: tuple[int, int]
     # attrs["event"], ["at"] and ["author"], which most checks read: looked up once
-    kind: SkipValidation[str | None] = Field(default=None, repr=False, exclude=True)
-    at: SkipValidation[str | None] = Field(default=None, repr=False, exclude=True)
-    author: SkipValidation[str | None] = Field(default=None, repr=False, exclude=True)
+    kind: str | None
+    at: str | None
+    author: str | None
 
-    @functools.cached_property
+    @property
     def body(self) -> str:
         """The Markdown after the header, without blank lines around it and the ``---``."""
         from yoi_ticket.thread import event_body
 
         return event_body(self.text, *self.body_span)
+
+    def __repr__(self) -> str:
+        return f"Event(line={self.line}, header={self.header!r})"
 
 
 class Relation(BaseModel):
@@ -148,7 +149,7 @@ class Ticket(BaseModel):
     item: ItemFile | None = None
     item_text: str = ""
     thread_text: str = ""
-    events: list[Event] = Field(default_factory=list)
+    events: SkipValidation[list[Event]] = Field(default_factory=list)
     relations: list[Relation] = Field(default_factory=list)
     relations_present: bool = False
     # relations.json and orchestration-plan.jsonl as read, for quick text searches

@@ -154,20 +154,8 @@ def parse_thread(text: str) -> list[Event]:
         else:
             attrs, error = {}, "text before the first event header"
             span = (offset, next_offset - 1)
-        events.append(
-            Event(
-                line=start + 1,
-                end_line=end,
-                header=header,
-                attrs=attrs,
-                header_error=error,
-                text=text,
-                body_span=span,
-                kind=attrs.get("event"),
-                at=attrs.get("at"),
-                author=attrs.get("author"),
-            )
-        )
+        kind, at, author = attrs.get("event"), attrs.get("at"), attrs.get("author")
+        events.append(Event(start + 1, end, header, attrs, error, text, span, kind, at, author))
     return events
 
 
