@@ -33,7 +33,7 @@ def _broken_v2(tmp_path: Path) -> Path:
 
 
 def _run(
-    workspace: Path, jobs: str, monkeypatch: pytest.MonkeyPatch
+    workspace: Path, jobs: str, monkeypatch: pytest.MonkeyPatch, select: tuple[str, ...] = ()
 ) -> tuple[list[Diagnostic], int, bool]:
     monkeypatch.setenv(runner.JOBS_ENV, jobs)
     used: list[int] = []
@@ -44,7 +44,7 @@ def _run(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(runner, "_run_in_workers", spy)
-    report = run_doctor(workspace, DoctorOptions(no_local=True))
+    report = run_doctor(workspace, DoctorOptions(no_local=True, select=select))
     return report.diagnostics, report.tickets_checked, bool(used)
 
 
@@ -61,6 +61,22 @@ def test_workers_and_one_process_report_the_same(
     if layout == V2:
         codes = {d.code for d in serial}
         assert {"YT102", "YT107", "YT202", "YT217"} <= codes
+
+
+def test_the_text_only_conflict_scan_in_workers_reports_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--select YT5`` reads tickets as text only, in workers too."""
+    workspace = copy_corpus(V2, tmp_path / "ws")
+    thread = ticket_dir(workspace, "00001KTNVGT8G") / "thread.md"
+    text = thread.read_text(encoding="utf-8")
+    thread.write_text(text + "<<<<<<< HEAD\nours\n=======\ntheirs\n>>>>>>> topic\n", "utf-8")
+    (ticket_dir(workspace, "00001KSKBPDVG") / "artifacts" / "notes.md.orig").write_text("x\n")
+    serial, serial_count, serial_used = _run(workspace, "1", monkeypatch, ("YT5",))
+    parallel, parallel_count, parallel_used = _run(workspace, "3", monkeypatch, ("YT5",))
+    assert (serial_used, parallel_used) == (False, True)
+    assert parallel == serial and parallel_count == serial_count == 36
+    assert {d.code for d in serial} == {"YT502", "YT503"}
 
 
 def test_progress_reaches_the_total_with_workers(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from yoi_ticket import yaml_loader
 from yoi_ticket.models import ItemFile
 
 _KEY_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_.-]*)\s*:")
@@ -60,6 +59,8 @@ def parse_item(text: str) -> tuple[ItemFile, FrontmatterError | None]:
             "no YAML frontmatter (file must start with '---')", 1
         )
     fm_lines, closing_line, body_start = split
+    from yoi_ticket import yaml_loader  # PyYAML is imported when the first item is parsed
+
     try:
         data = yaml_loader.load("\n".join(fm_lines))
     except yaml_loader.YamlProblem as problem:

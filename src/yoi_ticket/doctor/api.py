@@ -9,8 +9,13 @@ from pathlib import Path
 from yoi_ticket.doctor.context import DoctorOptions
 from yoi_ticket.doctor.registry import select_rules
 from yoi_ticket.doctor.report import Report
-from yoi_ticket.doctor.rules.conflicts import check_git_options, close_git, text_tickets
-from yoi_ticket.doctor.runner import Progress, make_context, run
+from yoi_ticket.doctor.rules.conflicts import (
+    check_git_options,
+    close_git,
+    text_only,
+    text_ticket,
+)
+from yoi_ticket.doctor.runner import Progress, load_ticket, make_context, run
 
 
 def run_doctor(
@@ -40,8 +45,8 @@ def _run(workspace: Path, options: DoctorOptions, progress: Progress | None) -> 
         check_git_options(ctx)
         selected = select_rules(options.select, options.ignore, local=not options.no_local)
         codes = [rule.code for rule in selected]
-        tickets, total = text_tickets(ctx, codes)  # None unless only YT5 rules run
-        diagnostics = run(ctx, tickets=tickets, total=total, progress=progress)
+        loader = text_ticket if text_only(ctx, codes) else load_ticket
+        diagnostics = run(ctx, loader=loader, progress=progress)
         fixes: list[str] = []
         if options.fix:
             from yoi_ticket.doctor.fixes import apply_fixes

@@ -25,6 +25,13 @@ from yoi_ticket.models import Ticket
 from yoi_ticket.store import Store, TicketLocation
 
 Progress = Callable[[int, int], None]
+Loader = Callable[[DoctorContext, TicketLocation], Ticket]
+"""How a ticket is read for the checks: the whole ticket, or its text only (YT5 rules)."""
+
+
+def load_ticket(ctx: DoctorContext, location: TicketLocation) -> Ticket:
+    return ctx.store.load(location)
+
 
 JOBS_ENV = "YOI_JOBS"
 PARALLEL_MIN_TICKETS = 300  # below this, starting workers costs about what it saves
@@ -44,8 +51,10 @@ def run(
     tickets: Iterable[Ticket] | None = None,
     total: int | None = None,
     progress: Progress | None = None,
+    loader: Loader = load_ticket,
 ) -> list[Diagnostic]:
-    """Run every selected rule; tickets are read one at a time and then dropped."""
+    """Run every selected rule; tickets (``tickets``, or the store's, read by ``loader``)
+    are checked one at a time and then dropped."""
     rules = select_rules(ctx.options.select, ctx.options.ignore, local=not ctx.options.no_local)
     by_scope: dict[str, list[Rule]] = {"ticket": [], "store": [], "local": [], "git": []}
     for rule in rules:
@@ -56,9 +65,11 @@ def run(
         total = len(locations)
         jobs = _jobs(ctx, total)
         if jobs > 1:
-            diagnostics.extend(_run_in_workers(ctx, by_scope["ticket"], locations, jobs, progress))
+            diagnostics.extend(
+                _run_in_workers(ctx, by_scope["ticket"], locations, loader, jobs, progress)
+            )
         else:
-            tickets = (ctx.store.load(location) for location in locations)
+            tickets = (loader(ctx, location) for location in locations)
     for done, ticket in enumerate(tickets or (), start=1):
         check_ticket(ctx, by_scope["ticket"], ticket, diagnostics)
         ctx.index.add(ticket)
@@ -127,13 +138,14 @@ def _can_fork() -> bool:
     )
 
 
-_JOB: tuple[DoctorContext, list[Rule], list[TicketLocation]] | None = None  # for workers
+_JOB: tuple[DoctorContext, list[Rule], list[TicketLocation], Loader] | None = None  # for workers
 
 
 def _run_in_workers(
     ctx: DoctorContext,
     rules: list[Rule],
     locations: list[TicketLocation],
+    loader: Loader,
     jobs: int,
     progress: Progress | None,
 ) -> list[Diagnostic]:
@@ -145,7 +157,7 @@ def _run_in_workers(
     ranges = [(i, min(i + size, len(locations))) for i in range(0, len(locations), size)]
     diagnostics: list[Diagnostic] = []
     done = 0
-    _JOB = (ctx, rules, locations)  # workers see it through the fork, nothing is pickled
+    _JOB = (ctx, rules, locations, loader)  # workers see it through the fork, nothing pickled
     gc.freeze()  # what the workers inherit is never scanned by their garbage collector
     try:
         with multiprocessing.get_context("fork").Pool(jobs, initializer=_ignore_sigint) as pool:
@@ -175,14 +187,14 @@ def _check_range(bounds: tuple[int, int]) -> tuple[list[Diagnostic], list[Ticket
     """In a worker: read and check some tickets exactly as the one-process loop does."""
     global _WORKER_CONTEXT
     assert _JOB is not None
-    parent, rules, locations = _JOB
+    parent, rules, locations, loader = _JOB
     if _WORKER_CONTEXT is None:
         _WORKER_CONTEXT = dataclasses.replace(parent, cache={})
     ctx = _WORKER_CONTEXT
     ctx.index = StoreIndex(parent.index.scan)  # the summaries of this range go back
     diagnostics: list[Diagnostic] = []
     for location in locations[bounds[0] : bounds[1]]:
-        ticket = ctx.store.load(location)
+        ticket = loader(ctx, location)
         check_ticket(ctx, rules, ticket, diagnostics)
         ctx.index.add(ticket)
     return diagnostics, ctx.index.summaries

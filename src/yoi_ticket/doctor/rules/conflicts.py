@@ -393,18 +393,17 @@ def _events(data: bytes | None) -> list[Event] | None:
 TEXT_ONLY_CODES = frozenset({"YT501", "YT502", "YT503", "YT504", "YT505"})
 
 
-def text_tickets(ctx: DoctorContext, codes: Iterable[str]) -> tuple[Iterator[Ticket] | None, int]:
-    """Tickets with their file names and raw text only, when every rule in ``codes`` needs
-    no more (``doctor --select YT5`` then scans like a conflict-marker hook, without parsing
-    frontmatter and threads); ``(None, 0)`` otherwise."""
+def text_only(ctx: DoctorContext, codes: Iterable[str]) -> bool:
+    """Whether every rule in ``codes`` needs no more of a ticket than its file names and
+    raw text (``doctor --select YT5`` then scans like a conflict-marker hook, reading
+    tickets with :func:`text_ticket`, without parsing frontmatter and threads)."""
     selected = set(codes)
-    if not selected or not selected <= TEXT_ONLY_CODES or ctx.options.paths:
-        return None, 0
-    locations = ctx.index.scan.locations
-    return (_text_ticket(ctx, location) for location in locations), len(locations)
+    return bool(selected) and selected <= TEXT_ONLY_CODES and not ctx.options.paths
 
 
-def _text_ticket(ctx: DoctorContext, location: TicketLocation) -> Ticket:
+def text_ticket(ctx: DoctorContext, location: TicketLocation) -> Ticket:
+    """A ticket with its file names, and the text of item.md and thread.md only when their
+    bytes hold an opening conflict marker."""
     base = {"id": location.id, "path": location.path, "layout": location.layout}
     if location.escapes is not None:
         return Ticket(**base, bucket=location.bucket, folder_symlink=True, escapes=["."])
