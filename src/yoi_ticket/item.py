@@ -59,11 +59,13 @@ def parse_item(text: str) -> tuple[ItemFile, FrontmatterError | None]:
             "no YAML frontmatter (file must start with '---')", 1
         )
     fm_lines, closing_line, body_start = split
-    from yoi_ticket import yaml_loader  # PyYAML is imported when the first item is parsed
+    # PyYAML is imported when the first item is parsed. (Importing a module, not a name
+    # from the package: "from yoi_ticket import x" runs importlib's Python code each time.)
+    from yoi_ticket.yaml_loader import YamlProblem, load
 
     try:
-        data = yaml_loader.load("\n".join(fm_lines))
-    except yaml_loader.YamlProblem as problem:
+        data = load("\n".join(fm_lines))
+    except YamlProblem as problem:
         line = problem.line + 1 if problem.line is not None else 1
         return _failed(text), FrontmatterError(problem.message, line)
     if data is None:
