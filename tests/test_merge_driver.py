@@ -368,6 +368,23 @@ def test_cli_install_and_uninstall(tmp_path: Path) -> None:
     assert outside.stderr.startswith("error: ")
 
 
+def test_install_refuses_a_gitattributes_fifo_without_hanging(tmp_path: Path) -> None:
+    """A FIFO named .gitattributes is refused with a one-line error (exit 2), not read."""
+    workspace = init_repo(copy_corpus(V2, tmp_path / "ws"))
+    os.mkfifo(workspace / ".gitattributes")
+    done = subprocess.run(
+        [sys.executable, "-m", "yoi_ticket", "-C", str(workspace), "merge-driver", "install"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: cannot edit ")
+    assert "not a regular file" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 # ---------------------------------------------------------------- never crash on bad input
 
 

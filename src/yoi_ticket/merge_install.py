@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from yoi_ticket.config import load_config
 from yoi_ticket.errors import UsageError
-from yoi_ticket.fsutil import write_text_atomic
+from yoi_ticket.fsutil import read_regular, write_text_atomic
 
 if TYPE_CHECKING:
     from filelock import FileLock
@@ -132,12 +132,23 @@ def names_driver(line: str) -> bool:
     return ATTRIBUTE in stripped.split()[1:]
 
 
+MAX_ATTRIBUTES_BYTES = 1024 * 1024
+
+
 def _read_attributes(path: Path) -> str:
+    """The text of ``.gitattributes`` ("" when absent); a FIFO, a device or a file too
+    large to be one is refused, never read forever."""
     try:
-        return path.read_bytes().decode("utf-8")
+        data = read_regular(path, MAX_ATTRIBUTES_BYTES)
     except FileNotFoundError:
         return ""
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        raise UsageError(f"cannot edit {path}: {exc.strerror or exc}") from None
+    if len(data) > MAX_ATTRIBUTES_BYTES:
+        raise UsageError(f"cannot edit {path}: larger than {MAX_ATTRIBUTES_BYTES} bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise UsageError(f"cannot edit {path}: {exc}") from None
 
 
