@@ -27,32 +27,32 @@ def test_selection_keeps_registry_order() -> None:
     ]
 
 
-def test_selecting_one_rule_imports_only_its_module() -> None:
-    script = (
-        "import sys\n"
-        "from yoi_ticket.doctor.registry import select_rules\n"
-        "print([r.code for r in select_rules(('YT502',))])\n"
-        "print(sorted(m for m in sys.modules if m.startswith('yoi_ticket.doctor.rules.')))\n"
+def printed_in_a_fresh_interpreter(*expressions: str) -> list[str]:
+    """What ``print(expression)`` shows for each expression, after ``select_rules`` is
+    imported into a new interpreter (so that imports made by earlier tests do not count)."""
+    script = "import sys\nfrom yoi_ticket.doctor.registry import select_rules\n" + "".join(
+        f"print({expression})\n" for expression in expressions
     )
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
-    codes, modules = done.stdout.splitlines()
+    return done.stdout.splitlines()
+
+
+def test_selecting_one_rule_imports_only_its_module() -> None:
+    codes, modules = printed_in_a_fresh_interpreter(
+        "[r.code for r in select_rules(('YT502',))]",
+        "sorted(m for m in sys.modules if m.startswith('yoi_ticket.doctor.rules.'))",
+    )
     assert codes == "['YT502']"
     assert modules == "['yoi_ticket.doctor.rules.conflicts']"
 
 
 def test_no_local_leaves_out_local_rules_and_their_module() -> None:
-    script = (
-        "import sys\n"
-        "from yoi_ticket.doctor.registry import select_rules\n"
-        "print(sorted({r.scope for r in select_rules(local=False)}))\n"
-        "print('yoi_ticket.doctor.rules.local' in sys.modules)\n"
+    scopes, imported = printed_in_a_fresh_interpreter(
+        "sorted({r.scope for r in select_rules(local=False)})",
+        "'yoi_ticket.doctor.rules.local' in sys.modules",
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
-    )
-    scopes, imported = done.stdout.splitlines()
     assert scopes == "['git', 'store', 'ticket']"
     assert imported == "False"
 
