@@ -52,16 +52,11 @@ class LocalView:
         return self.checker.registry
 
 
-def quiet_locations() -> Locations:
-    """The configured data and runtime dirs (see :meth:`Locations.quietly_from_env`)."""
-    return Locations.quietly_from_env()
-
-
 def local_view(ctx: DoctorContext) -> LocalView:
     """The overlay of ``ctx.workspace`` and the Pod registry, read once and shared by rules."""
 
     def build() -> LocalView:
-        overlay = Overlay.for_workspace(ctx.workspace, quiet_locations())
+        overlay = Overlay.for_workspace(ctx.workspace, Locations.quietly_from_env())
         view = LocalView(overlay, PodStatusChecker(overlay.locations))
         if not overlay.exists():
             return view
