@@ -39,6 +39,8 @@ from yoi_ticket.claims import claim
 from yoi_ticket.overlay import Locations, Overlay
 from yoi_ticket.sessions import get_session, list_sessions
 
+pytestmark = pytest.mark.slow  # a stress run: not part of the oldest-versions pass
+
 TICKET = TICKETS[0]
 RANDOM_KILLS = 16
 

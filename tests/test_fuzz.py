@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -44,6 +45,8 @@ from yoi_ticket.sessions import list_sessions, record_session
 from yoi_ticket.textfile import decode
 from yoi_ticket.thread import format_header, parse_header, parse_thread
 from yoi_ticket.yaml_loader import YamlProblem, load
+
+pytestmark = pytest.mark.slow  # a stress run: not part of the oldest-versions pass
 
 EXAMPLES_ENV = "YOI_FUZZ_EXAMPLES"  # bench/stress.py asks for more
 FUZZ = settings(

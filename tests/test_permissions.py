@@ -21,6 +21,8 @@ from reliability_helpers import Result, Worker, check_overlay, cli_job
 from yoi_ticket.claims import claim
 from yoi_ticket.overlay import Locations, Overlay
 
+pytestmark = pytest.mark.slow  # a stress run: not part of the oldest-versions pass
+
 TICKET = TICKETS[0]
 OTHER_UID = 54321
 

@@ -27,6 +27,8 @@ from reliability_helpers import (
 )
 from yoi_ticket.overlay import Overlay
 
+pytestmark = pytest.mark.slow  # a stress run: not part of the oldest-versions pass
+
 RACERS = 32
 ROUNDS = 6
 WRITERS = 8

@@ -253,7 +253,7 @@ def test_parse_thread_never_raises(text: str) -> None:
 
 def test_every_corpus_thread_parses_cleanly() -> None:
     threads = sorted(CORPUS.glob("*/.yoi/tickets/**/thread.md"))
-    assert len(threads) == 46
+    assert len(threads) == 86  # v2-flat 36, v1-nested 10, v2-sample 40
     kinds: set[str] = set()
     count = 0
     for path in threads:
@@ -267,7 +267,7 @@ def test_every_corpus_thread_parses_cleanly() -> None:
             assert parse_time(event.at) is not None, (path, event.line)
             kinds.add(event.attrs["event"])
         count += len(events)
-    assert count == 303
+    assert count == 720  # 303 in v2-flat and v1-nested, 417 in v2-sample
     assert kinds <= set(KNOWN_EVENT_KINDS)
 
 
