@@ -68,8 +68,8 @@ def main() -> int:
     except ImportError:
         print("error: needs python-frontmatter (pip install python-frontmatter)", file=sys.stderr)
         return 2
-    from yoi_ticket.item import parse_item
-    from yoi_ticket.yaml_loader import TicketYamlLoader
+    from yoi_ticket.store.item import parse_item
+    from yoi_ticket.store.yaml_loader import TicketYamlLoader
 
     class OurLoaderHandler(YAMLHandler):  # type: ignore[misc]
         def load(self, fm: str, **kwargs: object) -> Any:
@@ -104,7 +104,7 @@ def main() -> int:
 
 
 def describe_ours(text: str) -> str:
-    from yoi_ticket.item import parse_item
+    from yoi_ticket.store.item import parse_item
 
     item, error = parse_item(text)
     if error is not None:

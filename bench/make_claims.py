@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 from scenarios import pod_name
-from yoi_ticket.claims import claim
-from yoi_ticket.overlay import Overlay
-from yoi_ticket.store import Store
+from yoi_ticket.overlay.claims import claim
+from yoi_ticket.overlay.folder import Overlay
+from yoi_ticket.store.reader import Store
 
 
 def main(workspace: str, count: int, pods: int) -> int:

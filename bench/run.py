@@ -273,7 +273,7 @@ def _floor(workspace: Path) -> Command:
 
 def _yoi_command() -> Command:
     script = Path(sys.executable).parent / "yoi"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "yoi_ticket.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "yoi_ticket.cli.app"]
 
 
 def _venv_script(name: str) -> Command:

@@ -1,4 +1,4 @@
-"""Stress test of SPEC 11: the long version of tests/test_races.py, test_crashes.py and
+"""Stress test of SPEC 11: the long version of tests/reliability/test_races.py, test_crashes.py and
 test_fuzz.py. Prints what it did and how many failures it saw (exit 1 if any).
 
     python bench/stress.py                  # 32 x 200 claim rounds, 8 x 250 sessions,
@@ -27,6 +27,7 @@ from typing import Any
 
 TESTS = Path(__file__).resolve().parents[1] / "tests"
 sys.path.insert(0, str(TESTS))
+sys.path.insert(0, str(TESTS / "reliability"))
 
 
 @dataclass
@@ -56,8 +57,8 @@ def run_section(name: str, body: Callable[[Section], None]) -> Section:
 
 
 def fresh_overlay(root: Path, name: str) -> Any:
-    from overlay_helpers import small_workspace
-    from yoi_ticket.overlay import Locations, Overlay
+    from harness.overlay import small_workspace
+    from yoi_ticket.overlay.folder import Locations, Overlay
 
     data = root / f"data-{name}"
     return Overlay.for_workspace(small_workspace(root, name), Locations(data, data / "run"))
@@ -65,8 +66,8 @@ def fresh_overlay(root: Path, name: str) -> Any:
 
 def claim_race(root: Path, racers: int, rounds: int) -> Callable[[Section], None]:
     def body(section: Section) -> None:
-        from overlay_helpers import TICKETS
-        from reliability_helpers import Gang, claim_race, history
+        from harness.overlay import TICKETS
+        from harness.reliability import Gang, claim_race, history
 
         overlay = fresh_overlay(root, "race")
         gang = Gang(root / "gang-race", racers)
@@ -89,7 +90,7 @@ def claim_race(root: Path, racers: int, rounds: int) -> Callable[[Section], None
 
 def session_writers(root: Path, writers: int, per_writer: int) -> Callable[[Section], None]:
     def body(section: Section) -> None:
-        from reliability_helpers import Gang, session_writers
+        from harness.reliability import Gang, session_writers
 
         overlay = fresh_overlay(root, "sessions")
         gang = Gang(root / "gang-sessions", writers)
@@ -105,8 +106,8 @@ def session_writers(root: Path, writers: int, per_writer: int) -> Callable[[Sect
 
 def interleaved(root: Path, players: int, steps: int, seed: int) -> Callable[[Section], None]:
     def body(section: Section) -> None:
-        from overlay_helpers import TICKETS
-        from reliability_helpers import Gang, interleaved_claims
+        from harness.overlay import TICKETS
+        from harness.reliability import Gang, interleaved_claims
 
         overlay = fresh_overlay(root, "interleaved")
         gang = Gang(root / "gang-interleaved", players + 1)
@@ -126,8 +127,8 @@ def interleaved(root: Path, players: int, steps: int, seed: int) -> Callable[[Se
 
 def random_kills(root: Path, kills: int, seed: int) -> Callable[[Section], None]:
     def body(section: Section) -> None:
-        from overlay_helpers import TICKETS
-        from reliability_helpers import Worker, random_kills
+        from harness.overlay import TICKETS
+        from harness.reliability import Worker, random_kills
 
         overlay = fresh_overlay(root, "kills")
         worker = Worker(root / "kills", "killer")

@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from yoi_ticket.ids import encode_canonical_id
+from yoi_ticket.store.ids import encode_canonical_id
 
 GENERATOR_VERSION = 1
 REPO_ROOT = Path(__file__).resolve().parents[1]

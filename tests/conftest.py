@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from yoi_ticket.overlay import Overlay
+    from yoi_ticket.overlay.folder import Overlay
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # An unchanged copy of the real-ticket corpus (MIT, see its README and LICENSE.upstream).
@@ -121,7 +121,7 @@ def chdir_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
     """Four corpus tickets in a git repository (smaller and faster than the whole corpus)."""
-    from overlay_helpers import small_workspace  # it imports this module
+    from harness.overlay import small_workspace  # it imports this module
 
     return small_workspace(tmp_path)
 
@@ -129,7 +129,7 @@ def workspace(tmp_path: Path) -> Path:
 @pytest.fixture
 def overlay(workspace: Path) -> Overlay:
     """The overlay of ``workspace`` (under the temporary YOI_HOME)."""
-    from yoi_ticket.overlay import Overlay
+    from yoi_ticket.overlay.folder import Overlay
 
     return Overlay.for_workspace(workspace)
 

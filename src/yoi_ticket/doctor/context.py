@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from yoi_ticket.config import TicketConfig
-from yoi_ticket.models import Ticket
-from yoi_ticket.store import Store, StoreScan
+from yoi_ticket.store.config import TicketConfig
+from yoi_ticket.store.models import Ticket
+from yoi_ticket.store.reader import Store, StoreScan
 
 LAST_READ_KEY = "ticket.last_read"
 T = TypeVar("T")

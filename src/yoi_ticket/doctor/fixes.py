@@ -55,8 +55,8 @@ def apply_fixes(
 
 
 def _remove_dead_pending(ctx: DoctorContext, path: Path) -> bool:
-    from yoi_ticket import pending
     from yoi_ticket.doctor.rules.local import local_view
+    from yoi_ticket.overlay import pending
 
     overlay = local_view(ctx).overlay
     if path.parent != overlay.pending_dir:
@@ -65,9 +65,9 @@ def _remove_dead_pending(ctx: DoctorContext, path: Path) -> bool:
 
 
 def _remove_temp_file(ctx: DoctorContext, path: Path) -> bool:
-    from yoi_ticket import atomicfile
     from yoi_ticket.doctor.rules.local import local_view
-    from yoi_ticket.pods import pid_alive
+    from yoi_ticket.files import atomicfile
+    from yoi_ticket.overlay.pods import pid_alive
 
     overlay = local_view(ctx).overlay
     overlay.refuse_untrusted()  # never remove anything through a symlink or in another's overlay

@@ -20,7 +20,7 @@ def _codes(family: int, numbers: range) -> tuple[str, ...]:
 
 RULE_MODULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("yoi_ticket.doctor.rules.structure", _codes(1, range(1, 18))),
-    ("yoi_ticket.doctor.rules.thread_rules", _codes(2, range(1, 18))),
+    ("yoi_ticket.doctor.rules.threads", _codes(2, range(1, 18))),
     ("yoi_ticket.doctor.rules.leaks", ("YT301", "YT302", "YT303", "YT304", "YT305", "YT306")),
     ("yoi_ticket.doctor.rules.local", _codes(4, range(1, 12))),
     ("yoi_ticket.doctor.rules.conflicts", _codes(5, range(1, 6))),

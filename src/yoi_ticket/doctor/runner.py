@@ -21,8 +21,8 @@ from yoi_ticket.doctor.context import DoctorContext, DoctorOptions, StoreIndex, 
 from yoi_ticket.doctor.diagnostics import Diagnostic
 from yoi_ticket.doctor.registry import select_rules
 from yoi_ticket.doctor.rule import Rule
-from yoi_ticket.models import Ticket
-from yoi_ticket.store import Store, TicketLocation
+from yoi_ticket.store.models import Ticket
+from yoi_ticket.store.reader import Store, TicketLocation
 
 Progress = Callable[[int, int], None]
 Loader = Callable[[DoctorContext, TicketLocation], Ticket]

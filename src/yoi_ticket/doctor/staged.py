@@ -16,7 +16,6 @@ import os
 import posixpath
 from pathlib import Path
 
-from yoi_ticket import artifacts, textfile
 from yoi_ticket.doctor.context import (
     DoctorContext,
     DoctorOptions,
@@ -34,9 +33,11 @@ from yoi_ticket.doctor.rules.conflicts import (
     check_git_options,
 )
 from yoi_ticket.doctor.runner import Progress, run
-from yoi_ticket.gitrepo import GitRepo, IndexEntry, IndexListing, require_repo
-from yoi_ticket.models import V1_BUCKETS, Ticket
-from yoi_ticket.store import (
+from yoi_ticket.files import textfile
+from yoi_ticket.git import GitRepo, IndexEntry, IndexListing, require_repo
+from yoi_ticket.store import artifacts
+from yoi_ticket.store.models import V1_BUCKETS, Ticket
+from yoi_ticket.store.reader import (
     ARTIFACTS,
     TICKET_FILES,
     Store,

@@ -12,21 +12,28 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from yoi_ticket import artifacts, textfile
-from yoi_ticket.conflicts import (
+from yoi_ticket.doctor.context import DoctorContext
+from yoi_ticket.doctor.diagnostics import Finding, Severity
+from yoi_ticket.doctor.rule import rule
+from yoi_ticket.files import textfile
+from yoi_ticket.git import MERGE_TREE_VERSION, GitError, GitRepo, IndexEntry, open_repo
+from yoi_ticket.merge.conflicts import (
     MARKER_PRECHECK,
     find_conflict_blocks,
     has_conflict_markers,
     is_merge_leftover,
     lost_events,
 )
-from yoi_ticket.doctor.context import DoctorContext
-from yoi_ticket.doctor.diagnostics import Finding, Severity
-from yoi_ticket.doctor.rule import rule
-from yoi_ticket.gitrepo import MERGE_TREE_VERSION, GitError, GitRepo, IndexEntry, open_repo
-from yoi_ticket.models import Event, Ticket
-from yoi_ticket.store import ARTIFACTS, ITEM, THREAD, TicketLocation, list_ticket_folder
-from yoi_ticket.thread import parse_thread
+from yoi_ticket.store import artifacts
+from yoi_ticket.store.models import Event, Ticket
+from yoi_ticket.store.reader import (
+    ARTIFACTS,
+    ITEM,
+    THREAD,
+    TicketLocation,
+    list_ticket_folder,
+)
+from yoi_ticket.store.thread import parse_thread
 
 E, W = Severity.ERROR, Severity.WARNING
 RELATIONS_PATH = f"{ARTIFACTS}/{artifacts.RELATIONS_FILE}"
@@ -81,7 +88,7 @@ def _read_raw(path: str) -> bytes | None:
 
     (The buffer is sized from the file, not from the limit, which would make a scan of
     many files 3x slower; a FIFO or device is unreadable, never waited on.)"""
-    from yoi_ticket.fsutil import read_regular
+    from yoi_ticket.files.fsutil import read_regular
 
     try:
         data = read_regular(path, textfile.MAX_FILE_BYTES)

@@ -18,14 +18,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from yoi_ticket import textfile
 from yoi_ticket.doctor.context import DoctorContext
 from yoi_ticket.doctor.diagnostics import Finding, Severity
+from yoi_ticket.doctor.machine_paths import MachinePaths, PathHit
 from yoi_ticket.doctor.rule import rule
-from yoi_ticket.machine_paths import MachinePaths, PathHit
-from yoi_ticket.models import Ticket
-from yoi_ticket.overlay import Locations
-from yoi_ticket.store import ARTIFACTS, ITEM, RESOLUTION, THREAD
+from yoi_ticket.files import textfile
+from yoi_ticket.overlay.folder import Locations
+from yoi_ticket.store.models import Ticket
+from yoi_ticket.store.reader import ARTIFACTS, ITEM, RESOLUTION, THREAD
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 RELATIONS = f"{ARTIFACTS}/relations.json"
@@ -633,7 +633,7 @@ def _raw(path: Path) -> bytes:
 
 def _raw_or_none(path: str | Path) -> bytes | None:
     """The bytes of a file (at most one byte over the size limit), ``None`` if unreadable."""
-    from yoi_ticket.fsutil import read_regular
+    from yoi_ticket.files.fsutil import read_regular
 
     try:
         return read_regular(path, textfile.MAX_FILE_BYTES)  # never blocks on a FIFO
@@ -751,7 +751,7 @@ def overlay_record_kind(path: Path) -> str | None:
     """What overlay record ``path`` holds (``None`` when its content is not one)."""
     import json
 
-    from yoi_ticket.fsutil import read_regular
+    from yoi_ticket.files.fsutil import read_regular
 
     try:
         data = read_regular(path, MAX_OVERLAY_PROBE - 1)  # never blocks on a FIFO

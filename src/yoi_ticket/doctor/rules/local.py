@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from yoi_ticket.claims import ClaimListing, list_claims
 from yoi_ticket.doctor.context import DoctorContext
 from yoi_ticket.doctor.diagnostics import Finding, Severity
 from yoi_ticket.doctor.rule import rule
 from yoi_ticket.errors import YoiError
-from yoi_ticket.overlay import (
+from yoi_ticket.overlay.claims import ClaimListing, list_claims
+from yoi_ticket.overlay.folder import (
     Locations,
     Overlay,
     OverlayInfo,
@@ -27,10 +27,10 @@ from yoi_ticket.overlay import (
     other_overlays,
     read_record,
 )
-from yoi_ticket.pending import PendingEntry, list_pending
-from yoi_ticket.pods import STALE, PodRegistry, PodStatusChecker, restorable_pod_names
-from yoi_ticket.sessions import SessionsListing, list_sessions
-from yoi_ticket.workspace import MARKER
+from yoi_ticket.overlay.pending import PendingEntry, list_pending
+from yoi_ticket.overlay.pods import STALE, PodRegistry, PodStatusChecker, restorable_pod_names
+from yoi_ticket.overlay.sessions import SessionsListing, list_sessions
+from yoi_ticket.store.workspace import MARKER
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 FINISHED_STATES = ("closed", "done")
@@ -332,7 +332,7 @@ def dead_pending_launch(ctx: DoctorContext, subject: object = None) -> Iterator[
 def leftover_temp_file(ctx: DoctorContext, subject: object = None) -> Iterator[Finding]:
     """Reports temporary files in the overlay whose writing process is no longer running.
     Fixed by --fix."""
-    from yoi_ticket.overlay import leftover_temp_files
+    from yoi_ticket.overlay.folder import leftover_temp_files
 
     for path in leftover_temp_files(local_view(ctx).overlay):
         yield Finding(
@@ -360,7 +360,7 @@ def leftover_temp_file(ctx: DoctorContext, subject: object = None) -> Iterator[F
 def split_overlay(ctx: DoctorContext, subject: object = None) -> Iterator[Finding]:
     """Reports other overlays under <data dir>/workspaces whose recorded canonical path or
     seen paths resolve to this workspace's canonical path (or equal one of its paths)."""
-    from yoi_ticket.workspace import canonical_path
+    from yoi_ticket.store.workspace import canonical_path
 
     view = local_view(ctx)
     mine = view.overlay.identity.canonical_path

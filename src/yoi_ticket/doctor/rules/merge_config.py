@@ -9,7 +9,7 @@ from pathlib import Path
 from yoi_ticket.doctor.context import DoctorContext
 from yoi_ticket.doctor.diagnostics import Finding, Severity
 from yoi_ticket.doctor.rule import rule
-from yoi_ticket.merge_install import (
+from yoi_ticket.merge.install import (
     DRIVER_KEY,
     attribute_files,
     configured_driver,
@@ -28,8 +28,8 @@ def _display(workspace: Path, path: Path) -> str:
 
 
 def _first_driver_line(path: Path) -> int | None:
-    from yoi_ticket.fsutil import read_regular
-    from yoi_ticket.textfile import MAX_FILE_BYTES
+    from yoi_ticket.files.fsutil import read_regular
+    from yoi_ticket.files.textfile import MAX_FILE_BYTES
 
     try:  # never blocks on a FIFO
         text = read_regular(path, MAX_FILE_BYTES).decode("utf-8", errors="replace")

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from yoi_ticket.doctor.context import DoctorContext
 from yoi_ticket.doctor.diagnostics import Finding, Severity
 from yoi_ticket.doctor.rule import rule
-from yoi_ticket.ids import id_form
-from yoi_ticket.models import (
+from yoi_ticket.store.ids import id_form
+from yoi_ticket.store.models import (
     V1_FIELDS,
     V1_STATUSES,
     V1_WORKFLOW_STATES,
@@ -20,8 +20,8 @@ from yoi_ticket.models import (
     Ticket,
     as_text,
 )
-from yoi_ticket.store import ARTIFACTS, ITEM, RESOLUTION, THREAD
-from yoi_ticket.thread import parse_time
+from yoi_ticket.store.reader import ARTIFACTS, ITEM, RESOLUTION, THREAD
+from yoi_ticket.store.thread import parse_time
 
 E, W = Severity.ERROR, Severity.WARNING
 _TODO_REF_RE = re.compile(r"(?<![\w./-])tickets/[\w.-]+\.md\b")
@@ -352,7 +352,7 @@ def legacy_markdown_tickets(ctx: DoctorContext, subject: None) -> Iterator[Findi
             yield Finding(rel, None, "leftover legacy ticket file", f"git rm {rel}")
     todo = ctx.workspace / "TODO.md"
     if todo.is_file() and not todo.is_symlink():
-        from yoi_ticket import textfile
+        from yoi_ticket.files import textfile
 
         for number, line in enumerate(textfile.read(todo).text.split("\n"), start=1):
             for match in _TODO_REF_RE.finditer(line):

@@ -1,0 +1,1 @@
+"""Files: bounded reads, decoding, atomic writes, OS locks and fault points."""

@@ -1,0 +1,1 @@
+"""Merging ticket files: the git merge driver and its three-way merges."""

@@ -1,0 +1,1 @@
+"""The local overlay: claims, role sessions, pending launches and Pod status."""

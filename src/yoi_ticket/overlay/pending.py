@@ -1,0 +1,106 @@
+"""Pending launch records (SPEC 7.3): ``pending/<enc-id>.json`` plus the OS lock that
+keeps one alive.
+
+A launcher holds ``locks/pending-<enc-id>.lock`` from before it writes the record
+until after it removes it. A record whose lock is free belongs to a launcher that
+died: it is **dead**, never blocks a retry, and may be removed. Every probe of a
+pending lock happens under the overlay's state lock, so a probe never races a
+launcher taking its lock.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from yoi_ticket.files import atomicfile, locking
+from yoi_ticket.overlay.folder import Overlay, PendingLaunch, RecordError, read_record
+from yoi_ticket.store.ids import decode_filename, encode_for_filename, unsafe_component_reason
+
+
+@dataclass(frozen=True)
+class PendingEntry:
+    """One pending record as found; ``alive`` says whether its launcher still runs."""
+
+    path: Path
+    ticket_id: str | None  # decoded from the file name; None if that is not possible
+    record: PendingLaunch | None
+    alive: bool
+    error: str | None = None
+
+
+def lock_path(overlay: Overlay, encoded: str) -> Path:
+    return overlay.locks_dir / f"pending-{encoded}.lock"
+
+
+def probe(overlay: Overlay, ticket_id: str) -> PendingEntry | None:
+    """The pending record of ``ticket_id``, if any (caller holds the state lock)."""
+    path = overlay.pending_path(ticket_id)
+    if not path.exists():
+        return None
+    return _entry(overlay, path, ticket_id)
+
+
+def in_flight(overlay: Overlay, ticket_id: str) -> PendingEntry | None:
+    """The live pending record of ``ticket_id`` (caller holds the state lock)."""
+    entry = probe(overlay, ticket_id)
+    return entry if entry is not None and entry.alive else None
+
+
+def list_pending(overlay: Overlay) -> list[PendingEntry]:
+    """Every pending record with ``alive`` (launch in flight) or dead; never raises on content."""
+    if not overlay.pending_dir.is_dir():
+        return []
+    with overlay.state_lock():
+        return [
+            _entry(overlay, path, _decoded(path.stem))
+            for path in sorted(overlay.pending_dir.glob("*.json"))
+        ]
+
+
+def remove_dead(overlay: Overlay, path: Path) -> bool:
+    """Remove the pending record at ``path`` if its launcher is gone; ``True`` if removed."""
+    with overlay.state_lock():
+        if not path.exists() or locking.is_held(lock_path(overlay, path.stem)):
+            return False
+        return atomicfile.remove(path)
+
+
+def describe(entry: PendingEntry) -> str:
+    record = entry.record
+    if record is None:
+        return "a launch (record unreadable)"
+    return f"a launch by Pod '{record.pod_name}' (role {record.role}, pid {record.pid})"
+
+
+def _entry(overlay: Overlay, path: Path, ticket_id: str | None) -> PendingEntry:
+    alive = locking.is_held(lock_path(overlay, path.stem))
+    try:
+        record = read_record(path, PendingLaunch)
+    except FileNotFoundError:
+        return PendingEntry(path, ticket_id, None, alive, "vanished while being read")
+    except RecordError as exc:
+        return PendingEntry(path, ticket_id, None, alive, exc.message)
+    error = None
+    if ticket_id is not None and record.ticket_id != ticket_id:
+        error = f"{path}: holds ticket {record.ticket_id!r}, not {ticket_id!r}"
+    return PendingEntry(path, ticket_id, record, alive, error)
+
+
+def _decoded(stem: str) -> str | None:
+    try:
+        ticket_id = decode_filename(stem)
+    except UnicodeDecodeError:
+        return None
+    if unsafe_component_reason(ticket_id) is not None or encode_for_filename(ticket_id) != stem:
+        return None
+    return ticket_id
+
+
+def this_process_record(
+    ticket_id: str, pod_name: str, role: str, host: str, at: str
+) -> PendingLaunch:
+    return PendingLaunch(
+        ticket_id=ticket_id, pod_name=pod_name, role=role, pid=os.getpid(), host=host, started_at=at
+    )

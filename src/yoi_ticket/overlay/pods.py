@@ -1,0 +1,233 @@
+"""Pod status (SPEC 6): live, restorable, foreign or stale.
+
+* **live**: ``<runtime dir>/pods.json`` lists the Pod and its pid is alive. When
+  its socket does not accept a connection it is still live, flagged unreachable.
+* **restorable**: not live, but ``<data dir>/pods/<pod>/metadata.json`` exists.
+* **foreign**: the claim was made on another host; nothing here can verify it.
+* **stale**: none of the above.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from yoi_ticket.overlay.folder import Locations, Overlay, this_host
+from yoi_ticket.store.ids import unsafe_component_reason
+
+LIVE = "live"
+RESTORABLE = "restorable"
+FOREIGN = "foreign"
+STALE = "stale"
+STATUSES = (LIVE, RESTORABLE, FOREIGN, STALE)
+METADATA_FILE = "metadata.json"
+SOCKET_TIMEOUT = 0.25
+MAX_REGISTRY_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """One entry of the runtime Pod registry."""
+
+    pod_name: str
+    pid: int | None
+    socket: str | None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class PodRegistry:
+    """``pods.json`` as read; ``error`` says why (part of) it could not be used."""
+
+    allocations: tuple[Allocation, ...] = ()
+    error: str | None = None
+
+    def for_pod(self, pod_name: str) -> list[Allocation]:
+        return [a for a in self.allocations if a.pod_name == pod_name]
+
+
+@dataclass(frozen=True)
+class PodStatus:
+    status: str  # one of STATUSES
+    reachable: bool | None = None  # live only: False when the socket refused a connection
+    pid: int | None = None
+    detail: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{LIVE} (unreachable)" if self.reachable is False else self.status
+
+    @property
+    def blocks_claim(self) -> bool:
+        """Whether a launch must not replace a claim held by this Pod."""
+        return self.status in (LIVE, RESTORABLE)
+
+
+def read_pod_registry(path: Path) -> PodRegistry:
+    """Read ``pods.json``; a missing file is an empty registry, a bad one an ``error``."""
+    from yoi_ticket.files.fsutil import read_regular
+
+    try:
+        raw = read_regular(path, MAX_REGISTRY_BYTES)
+        if len(raw) > MAX_REGISTRY_BYTES:
+            raise ValueError(f"larger than {MAX_REGISTRY_BYTES} bytes")
+        data = json.loads(raw)
+    except FileNotFoundError:
+        return PodRegistry()
+    except RecursionError:
+        return PodRegistry(error=f"{path}: cannot read the Pod registry: JSON nested too deeply")
+    except (OSError, ValueError) as exc:
+        return PodRegistry(error=f"{path}: cannot read the Pod registry: {exc}")
+    entries = data.get("allocations") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        return PodRegistry(error=f'{path}: no "allocations" list')
+    allocations = []
+    skipped = 0
+    for entry in entries:
+        allocation = _allocation(entry)
+        if allocation is None:
+            skipped += 1
+        else:
+            allocations.append(allocation)
+    error = (
+        f"{path}: {skipped} allocation(s) without a valid pod_name were skipped"
+        if skipped
+        else None
+    )
+    return PodRegistry(tuple(allocations), error)
+
+
+def _allocation(entry: object) -> Allocation | None:
+    if not isinstance(entry, dict) or not isinstance(entry.get("pod_name"), str):
+        return None
+    pid = entry.get("pid")
+    sock = entry.get("socket")
+    return Allocation(
+        pod_name=entry["pod_name"],
+        pid=pid if isinstance(pid, int) and not isinstance(pid, bool) else None,
+        socket=sock if isinstance(sock, str) and sock else None,
+        extra={k: v for k, v in entry.items() if k not in ("pod_name", "pid", "socket")},
+    )
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this pid exists (one we may not signal still counts)."""
+    if pid <= 0:
+        return False
+    if sys.platform == "win32":  # pragma: no cover - not Linux
+        return _windows_pid_alive(pid)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def _windows_pid_alive(pid: int) -> bool:  # pragma: no cover - not Linux
+    import ctypes
+
+    kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined,unused-ignore]
+    handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+    if not handle:
+        return bool(kernel32.GetLastError() == 5)  # access denied: it exists
+    code = ctypes.c_ulong()
+    try:
+        kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+    finally:
+        kernel32.CloseHandle(handle)
+    return code.value == 259  # STILL_ACTIVE
+
+
+def socket_accepts(path: str, timeout: float = SOCKET_TIMEOUT) -> bool | None:
+    """Whether the Unix socket at ``path`` accepts a connection (``None``: cannot tell here)."""
+    family = getattr(socket, "AF_UNIX", None)
+    if family is None or not os.path.isabs(path):
+        return None
+    with socket.socket(family, socket.SOCK_STREAM) as conn:
+        conn.settimeout(timeout)
+        try:
+            conn.connect(path)
+        except OSError:
+            return False
+    return True
+
+
+def metadata_path(locations: Locations, pod_name: str) -> Path | None:
+    """``<data dir>/pods/<pod>/metadata.json``, or ``None`` for a name unsafe as a path."""
+    if unsafe_component_reason(pod_name) is not None:
+        return None
+    return locations.pods_dir / pod_name / METADATA_FILE
+
+
+class PodStatusChecker:
+    """Pod status for many claims at once: the registry is read once, results are kept."""
+
+    def __init__(self, locations: Locations, host: str | None = None) -> None:
+        self.locations = locations
+        self.host = host if host is not None else this_host()
+        self.registry = read_pod_registry(locations.pod_registry)
+        self._local: dict[str, PodStatus] = {}
+
+    def status(self, pod_name: str, host: str | None = None) -> PodStatus:
+        """The status of ``pod_name`` for a claim made on ``host`` (``None``: this host)."""
+        if host is not None and host != self.host:
+            return PodStatus(FOREIGN, detail=f"claimed on host {host}")
+        if pod_name not in self._local:
+            self._local[pod_name] = self._local_status(pod_name)
+        return self._local[pod_name]
+
+    def _local_status(self, pod_name: str) -> PodStatus:
+        for allocation in self.registry.for_pod(pod_name):
+            if allocation.pid is None or not pid_alive(allocation.pid):
+                continue
+            reachable = socket_accepts(allocation.socket) if allocation.socket else None
+            detail = f"pid {allocation.pid}" + (
+                f", socket {allocation.socket} refuses connections" if reachable is False else ""
+            )
+            return PodStatus(LIVE, reachable=reachable, pid=allocation.pid, detail=detail)
+        metadata = metadata_path(self.locations, pod_name)
+        if metadata is not None and metadata.is_file():
+            return PodStatus(RESTORABLE, detail=f"{metadata} exists")
+        return PodStatus(STALE, detail="not running, nothing to restore")
+
+
+def pod_status(pod_name: str, locations: Locations, host: str | None = None) -> PodStatus:
+    return PodStatusChecker(locations).status(pod_name, host)
+
+
+def restorable_pod_names(locations: Locations) -> list[str]:
+    """Pods with saved metadata under ``<data dir>/pods`` (sorted)."""
+    try:
+        entries = list(os.scandir(locations.pods_dir))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return sorted(
+        e.name for e in entries if e.is_dir() and (Path(e.path) / METADATA_FILE).is_file()
+    )
+
+
+def known_pod_names(overlay: Overlay) -> set[str]:
+    """Every Pod name this machine knows for the workspace: role sessions, claims,
+    pending launches, the runtime registry and saved Pod metadata."""
+    from yoi_ticket.overlay.claims import list_claims
+    from yoi_ticket.overlay.pending import list_pending
+    from yoi_ticket.overlay.sessions import list_sessions
+
+    locations = overlay.locations
+    names = {a.pod_name for a in read_pod_registry(locations.pod_registry).allocations}
+    names.update(restorable_pod_names(locations))
+    if overlay.exists():
+        names.update(session.pod_name for session in list_sessions(overlay).sessions)
+        checker = PodStatusChecker(locations)
+        names.update(entry.claim.pod_name for entry in list_claims(overlay, checker).claims)
+        names.update(e.record.pod_name for e in list_pending(overlay) if e.record is not None)
+    return names

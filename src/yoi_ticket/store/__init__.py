@@ -1,0 +1,1 @@
+"""The tracked ticket store: ids, workspace, config, item, thread, artifacts, reading."""

@@ -1,0 +1,270 @@
+"""``thread.md``: an append-only log of events separated by ``---`` lines.
+
+Each event starts with a one-line header comment::
+
+    <!-- event: state_changed author: "yoi ticket" at: 2026-06-13T14:17:34Z from: ready -->
+
+Values are bare words or double-quoted strings with backslash escapes.
+Parsing never raises: a header that cannot be read becomes an :class:`Event`
+with ``header_error`` set, so doctor can point at its line.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from datetime import datetime, timezone
+
+from yoi_ticket.store.models import Event
+
+SEPARATOR = "---"
+# One ``key: value`` pair and the blanks after it; a quoted value is ``"..."`` with
+# backslash escapes (written unrolled, which the regex engine runs much faster).
+_PAIR_RE = re.compile(
+    r'([A-Za-z_][A-Za-z0-9_.-]*):(?:[ \t]+|(?="))("[^"\\]*(?:\\.[^"\\]*)*"|[^\s"]+)[ \t]*'
+)
+_EVENT_NAME_RE = re.compile(r"[^\S\n]*event[^\S\n]*:")  # after "<!--" on a header line
+_FIRST_CONTENT_RE = re.compile(r"^[^\S\n]*(?!---[^\S\n]*$)\S", re.MULTILINE)
+_ESCAPE_RE = re.compile(r"\\(.)")
+
+
+def parse_header(header: str) -> tuple[dict[str, str], str | None]:
+    """Parse one header line into attributes; the second item says what is wrong, if anything."""
+    stripped = header.strip()
+    inner = _comment_text(stripped)
+    if inner is None:
+        if not stripped.endswith("-->"):
+            return {}, "header comment is not closed by ' -->' on the same line"
+        return {}, "header is not of the form '<!-- key: value ... -->'"
+    plain = _plain_attributes(inner)
+    if plain is not None:
+        return plain, None if "event" in plain else "header has no 'event:' attribute"
+    attrs: dict[str, str] = {}
+    pos = 0
+    # Anchored matches, not finditer: after a pair that does not parse (an unclosed quote)
+    # finditer would search the rest of the line from every position, in quadratic time.
+    while pos < len(inner):
+        pair = _PAIR_RE.match(inner, pos)
+        if pair is None:  # text that is not a pair
+            break
+        key, raw = pair.group(1, 2)
+        if key not in attrs:  # the first of repeated keys wins
+            attrs[key] = _unquote(raw) if raw[0] == '"' else raw
+        pos = pair.end()
+    if pos < len(inner):
+        return attrs, f"cannot read attribute at {inner[pos : pos + 20]!r}"
+    if "event" not in attrs:
+        return attrs, "header has no 'event:' attribute"
+    return attrs, None
+
+
+_KEY_TOKEN_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*:")
+_KEY_NAMES: dict[tuple[str, ...], tuple[str, ...] | None] = {}  # "key:" tokens -> key names
+_KEY_NAMES_MAX = 1024
+
+
+def _plain_attributes(inner: str) -> dict[str, str] | None:
+    """The attributes of a header with no quotes and no whitespace but spaces, read by
+    splitting on spaces; ``None`` when the header needs the pair-by-pair reader.
+
+    Without quotes every pair is ``key:``, spaces, a value without spaces, so the tokens
+    alternate between ``key:`` and values exactly as the regular expression reads them.
+    The usual key sequences (``event: author: at:``) are checked once and remembered.
+    """
+    if '"' in inner or not inner.isprintable():  # isprintable: no whitespace but " "
+        return None
+    tokens = inner.split()
+    if not tokens or len(tokens) % 2:
+        return None
+    keys = tuple(tokens[0::2])
+    names = _KEY_NAMES.get(keys, ())
+    if names == ():
+        valid = all(_KEY_TOKEN_RE.fullmatch(key) for key in keys)
+        names = tuple(key[:-1] for key in keys) if valid else None
+        if len(_KEY_NAMES) < _KEY_NAMES_MAX:
+            _KEY_NAMES[keys] = names
+    if names is None:
+        return None
+    attrs = dict(zip(names, tokens[1::2], strict=True))
+    return attrs if len(attrs) == len(names) else None  # a repeated key: the first one wins
+
+
+def _comment_text(line: str) -> str | None:
+    """The stripped text of a ``<!--`` + whitespace + text + ``-->`` line, or ``None``.
+
+    This is what ``re.fullmatch(r"<!--\\s(.*?)\\s*-->", line).group(1).strip()`` gives
+    (``.`` stops at a newline), without the regex engine trying every end position.
+    """
+    if len(line) < 8 or not line.startswith("<!--") or not line.endswith("-->"):
+        return None
+    if not line[4].isspace():
+        return None
+    text = line[5:-3].rstrip()
+    if "\n" in text:
+        return None
+    return text.lstrip()
+
+
+def _unquote(raw: str) -> str:
+    if "\\" not in raw:
+        return raw[1:-1]  # what both ways below give for a value without escapes
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return _ESCAPE_RE.sub(lambda m: m.group(1), raw[1:-1])
+    return value if isinstance(value, str) else raw[1:-1]
+
+
+def quote_value(value: str) -> str:
+    """Write a header value: bare when it is one plain word, else quoted with escapes."""
+    if value and re.fullmatch(r"[^\s\"\\]+", value) and not value.endswith("-->"):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def format_header(attrs: dict[str, str]) -> str:
+    """The header line for ``attrs`` (inverse of :func:`parse_header`)."""
+    pairs = " ".join(f"{key}: {quote_value(value)}" for key, value in attrs.items())
+    return f"<!-- {pairs} -->"
+
+
+def parse_thread(text: str) -> list[Event]:
+    """Split ``thread.md`` text into events (text before the first header is an event too).
+
+    A line is a header when it starts with ``<!-- event:``, or when it starts
+    with ``<!--`` right after a ``---`` separator (or at the top of the file).
+    """
+    starts = _event_starts(text)
+    last_line, last_offset = starts[-1] if starts else (0, 0)
+    line_count = last_line + text.count("\n", last_offset) + 1
+    size = len(text)
+    events = []
+    for number, (start, offset) in enumerate(starts):
+        if number + 1 < len(starts):
+            end, next_offset = starts[number + 1]
+        else:
+            end, next_offset = line_count, size + 1
+        newline = text.find("\n", offset, next_offset)
+        header_end = newline if newline != -1 else size
+        header = text[offset:header_end]
+        if header.strip().startswith("<!--"):
+            attrs, error = parse_header(header)
+            span = (header_end + 1, next_offset - 1)  # the lines after the header
+        else:
+            attrs, error = {}, "text before the first event header"
+            span = (offset, next_offset - 1)
+        kind, at, author = attrs.get("event"), attrs.get("at"), attrs.get("author")
+        events.append(Event(start + 1, end, header, attrs, error, text, span, kind, at, author))
+    return events
+
+
+def _event_starts(text: str) -> list[tuple[int, int]]:
+    """The 0-based index and the offset of each line where an event starts.
+
+    A comment line (``<!--`` after blanks) starts an event when it names an ``event:``,
+    or when the last non-blank line before it is a ``---`` separator or there is none.
+    The first non-blank line that is not a separator starts one too (a header by the
+    rule above, or stray text before the first event). Only the lines holding ``<!--``
+    are looked at, not every line of the thread.
+    """
+    offsets = set()
+    position = text.find("<!--")
+    while position != -1:
+        line_start = text.rfind("\n", 0, position) + 1
+        if (line_start == position or text[line_start:position].isspace()) and (
+            _EVENT_NAME_RE.match(text, position + 4) or _after_separator(text, line_start)
+        ):
+            offsets.add(line_start)
+        position = text.find("<!--", position + 4)
+    first = _FIRST_CONTENT_RE.search(text)
+    if first is not None:
+        offsets.add(first.start())
+    starts = []
+    line = position = 0
+    for offset in sorted(offsets):
+        line += text.count("\n", position, offset)
+        position = offset
+        starts.append((line, offset))
+    return starts
+
+
+def _after_separator(text: str, line_start: int) -> bool:
+    """Whether the last non-blank line before ``line_start`` is ``---`` (or there is none)."""
+    end = line_start - 1  # the newline that ends the line before
+    while end >= 0:
+        start = text.rfind("\n", 0, end) + 1
+        stripped = text[start:end].strip()
+        if stripped:
+            return stripped == SEPARATOR
+        end = start - 1
+    return True
+
+
+def event_body(text: str, start: int, end: int) -> str:
+    """``text[start:end]`` without the trailing separator and surrounding blank lines.
+
+    Whole lines are dropped: blank ones (only whitespace) at both ends, and one ``---``
+    line at the end; the lines kept are kept as they are. Positions are moved instead
+    of slicing, so a long body is copied once.
+    """
+    end = _content_end(text, start, end)
+    if end <= start:
+        return ""
+    newline = text.rfind("\n", start, end)
+    if text[newline + 1 if newline != -1 else start : end].strip() == SEPARATOR:
+        end = _content_end(text, start, newline) if newline != -1 else start
+    first = start
+    while first < end and text[first].isspace():
+        first += 1
+    if first >= end:
+        return ""
+    newline = text.rfind("\n", start, first)
+    return text[newline + 1 if newline != -1 else start : end]
+
+
+def _content_end(text: str, start: int, end: int) -> int:
+    """The end of the last non-blank line of ``text[start:end]`` (``start`` if none)."""
+    last = end
+    while last > start and text[last - 1].isspace():
+        last -= 1
+    if last == start:
+        return start
+    newline = text.find("\n", last, end)
+    return end if newline == -1 else newline
+
+
+@functools.lru_cache(maxsize=4096)
+def parse_time(value: str | None) -> datetime | None:
+    """Parse an RFC 3339 timestamp such as ``2026-06-07T22:02:25Z``; ``None`` if it is not one.
+
+    Results are cached: several doctor rules read the times of the same events.
+    """
+    if not value or len(value) < 20 or value[10] not in "Tt":
+        return None
+    text = value[:-1] + "+00:00" if value[-1] in "Zz" else value
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return None
+    return parsed.astimezone(timezone.utc)
+
+
+def last_state(events: list[Event]) -> tuple[str, Event] | None:
+    """The state the thread ends in: the ``to`` of the last ``state_changed``
+    (of ``state``/``workflow_state``), or ``closed`` after a later close event."""
+    result: tuple[str, Event] | None = None
+    for event in events:
+        kind = event.kind
+        if kind == "state_changed" and event.attrs.get("field", "state") in (
+            "state",
+            "workflow_state",
+        ):
+            target = event.attrs.get("to")
+            if target:
+                result = (target, event)
+        elif kind in ("close", "closed"):
+            result = ("closed", event)
+    return result

@@ -1,0 +1,163 @@
+"""Launch (SPEC 7.3): claim only after the Pod started, with real commands and processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.overlay import kill, make_live, start_launch
+from yoi_ticket.errors import RefusedError
+from yoi_ticket.overlay import pending
+from yoi_ticket.overlay.claims import claim, list_claims, read_claim
+from yoi_ticket.overlay.folder import Overlay
+from yoi_ticket.overlay.launch import LaunchCommandError, launch, run_launch
+from yoi_ticket.overlay.sessions import get_session, list_sessions
+
+TICKET = "00001KSKBPDVG"
+
+
+def claim_holders(overlay: Overlay) -> list[str]:
+    return [entry.claim.pod_name for entry in list_claims(overlay).claims]
+
+
+def pending_files(overlay: Overlay) -> list[str]:
+    return sorted(p.name for p in overlay.pending_dir.iterdir())
+
+
+def test_a_failing_command_leaves_no_claim_no_pending_record_and_no_session(
+    overlay: Overlay,
+) -> None:
+    assert run_launch(overlay, TICKET, "coder-1", "coder", ["sh", "-c", "exit 3"]) == 3
+    assert claim_holders(overlay) == []
+    assert pending_files(overlay) == []
+    assert list_sessions(overlay).sessions == []
+
+
+def test_a_succeeding_command_leaves_one_claim_and_a_role_session(
+    overlay: Overlay, tmp_path: Path
+) -> None:
+    seen = tmp_path / "env.json"
+    script = (
+        "import json, os, sys; json.dump({k: v for k, v in os.environ.items()"
+        " if k.startswith('YOI_')}, open(sys.argv[1], 'w'))"
+    )
+    assert (
+        run_launch(overlay, TICKET, "coder-1", "coder", [sys.executable, "-c", script, seen]) == 0
+    )
+
+    assert claim_holders(overlay) == ["coder-1"]
+    assert pending_files(overlay) == []
+    session = get_session(overlay, "coder-1")
+    assert session is not None
+    assert (session.role, session.origin) == ("coder", "role_launch")
+    assert [ref.id for ref in session.related_tickets] == [TICKET]
+    env = json.loads(seen.read_text())
+    assert (env["YOI_TICKET_ID"], env["YOI_POD_NAME"], env["YOI_ROLE"]) == (
+        TICKET,
+        "coder-1",
+        "coder",
+    )
+    entry = json.loads(overlay.history_path.read_text().splitlines()[-1])
+    assert (entry["action"], entry["via"]) == ("claim", "launch")
+
+
+def test_a_command_killed_by_a_signal_claims_nothing(overlay: Overlay) -> None:
+    assert run_launch(overlay, TICKET, "coder-1", "coder", ["sh", "-c", "kill -9 $$"]) == 137
+    assert claim_holders(overlay) == []
+    assert pending_files(overlay) == []
+
+
+def test_a_command_that_cannot_start_claims_nothing(overlay: Overlay, tmp_path: Path) -> None:
+    with pytest.raises(LaunchCommandError) as missing:
+        run_launch(overlay, TICKET, "coder-1", "coder", [str(tmp_path / "no-such-command")])
+    assert missing.value.exit_code == 127
+    assert claim_holders(overlay) == []
+    assert pending_files(overlay) == []
+
+
+def test_while_a_launch_is_in_flight_claims_and_launches_are_refused(overlay: Overlay) -> None:
+    with launch(overlay, TICKET, "coder-1", "coder") as attempt:
+        (entry,) = pending.list_pending(overlay)
+        assert entry.alive and entry.ticket_id == TICKET
+        assert entry.record is not None and entry.record.pid == os.getpid()
+        with pytest.raises(RefusedError, match=r"launch by Pod 'coder-1' \(role coder, pid"):
+            claim(overlay, TICKET, "coder-2", "coder")
+        with pytest.raises(RefusedError, match="in progress"):
+            run_launch(overlay, TICKET, "coder-2", "coder", ["true"])
+        assert attempt.claim is None
+    assert attempt.claim is not None and attempt.claim.pod_name == "coder-1"
+    assert pending.list_pending(overlay) == []
+
+
+def test_the_context_manager_claims_nothing_on_error_or_abort(overlay: Overlay) -> None:
+    with pytest.raises(OSError, match="spawn failed"), launch(overlay, TICKET, "coder-1", "coder"):
+        raise OSError("spawn failed")
+    with launch(overlay, TICKET, "coder-1", "coder") as attempt:
+        attempt.abort()
+    assert claim_holders(overlay) == []
+    assert pending_files(overlay) == []
+
+
+def test_a_live_claim_refuses_a_launch_and_a_stale_one_is_replaced(
+    overlay: Overlay, sleeper: subprocess.Popen[bytes]
+) -> None:
+    claim(overlay, TICKET, "old-coder", "coder")
+    make_live(overlay, ("old-coder", sleeper.pid))
+    with pytest.raises(RefusedError, match=r"Pod 'old-coder' \(role coder, status live\)"):
+        run_launch(overlay, TICKET, "coder-1", "coder", ["true"])
+
+    make_live(overlay)  # no Pod is allocated any more: the old claim is stale
+    assert run_launch(overlay, TICKET, "coder-1", "coder", ["true"]) == 0
+    assert claim_holders(overlay) == ["coder-1"]
+    entry = json.loads(overlay.history_path.read_text().splitlines()[-1])
+    assert (entry["action"], entry["old"]["pod_name"], entry["old_status"]) == (
+        "reclaim",
+        "old-coder",
+        "stale",
+    )
+
+
+@pytest.mark.parametrize("victims", ["launcher", "launcher and command"])
+def test_a_launcher_killed_mid_launch_leaves_a_dead_record_that_never_blocks_a_retry(
+    overlay: Overlay, tmp_path: Path, victims: str
+) -> None:
+    child_pid_file = tmp_path / "child.pid"
+    launcher = start_launch(overlay, TICKET, "coder-1", child_pid_file)
+    child_pid = int(child_pid_file.read_text())
+    assert [entry.alive for entry in pending.list_pending(overlay)] == [True]
+    try:
+        if victims == "launcher":
+            os.kill(launcher.pid, signal.SIGKILL)
+        else:
+            os.killpg(launcher.pid, signal.SIGKILL)
+        assert launcher.wait(timeout=10) == -signal.SIGKILL
+
+        (dead,) = pending.list_pending(overlay)
+        assert not dead.alive
+        assert dead.record is not None and dead.record.pod_name == "coder-1"
+        assert read_claim(overlay, TICKET) is None
+
+        assert run_launch(overlay, TICKET, "coder-2", "coder", ["true"]) == 0
+        assert claim_holders(overlay) == ["coder-2"]
+        assert pending_files(overlay) == []
+    finally:
+        kill(child_pid)
+
+
+def test_a_dead_pending_record_can_be_removed_and_a_live_one_cannot(overlay: Overlay) -> None:
+    with launch(overlay, TICKET, "coder-1", "coder") as attempt:
+        path = overlay.pending_path(TICKET)
+        assert not pending.remove_dead(overlay, path)
+        copy = path.read_bytes()
+        attempt.abort()
+    path.write_bytes(copy)  # what a killed launcher leaves behind
+    (entry,) = pending.list_pending(overlay)
+    assert not entry.alive
+    assert pending.remove_dead(overlay, path)
+    assert pending_files(overlay) == []
