@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import V2, copy_corpus, git, init_repo
-from yoi_ticket.store.workspace import identify, workspace_key
+from yoi_ticket.store.workspace import companion_name, identify, orchestrator_name, workspace_key
 
 KEY_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*-[0-9a-f]{16}")
 
@@ -45,8 +45,30 @@ def test_key_is_sanitised_leaf_and_sha256_prefix_of_the_canonical_path(tmp_path:
     digest = hashlib.sha256(identity.canonical_path.encode("utf-8")).hexdigest()[:16]
     assert identity.key == f"my_repo_-{digest}"
     assert KEY_RE.fullmatch(identity.key)
-    assert identity.companion == "my repo!"
-    assert identity.orchestrator == "my repo!-orchestrator"
+    assert identity.companion == "my-repo"  # named as yoi names it (UPSTREAM.md section 4)
+    assert identity.orchestrator == "my-repo-orchestrator"
+
+
+@pytest.mark.parametrize(
+    ("canonical", "companion", "orchestrator"),
+    [  # upstream's vectors (crates/tui/src/workspace_panel.rs), then edges of the same rules
+        ("/home/hare/Projects/yoi", "yoi", "yoi-orchestrator"),
+        ("/tmp/Yoi Workspace", "yoi-workspace", "yoi-workspace-orchestrator"),
+        ("/tmp/.strange_日本語!!", "strange", "strange-orchestrator"),
+        ("/tmp/___", "workspace", "workspace-orchestrator"),
+        ("/tmp/" + "a" * 120, "a" * 80, "a" * 67 + "-orchestrator"),
+        ("/tmp/Yoi Work", "yoi-work", "yoi-work-orchestrator"),
+        ("/tmp/  a -- b  ", "a-b", "a-b-orchestrator"),
+        ("/tmp/v1.2_RC", "v1.2_rc", "v1.2_rc-orchestrator"),
+        ("/", "workspace", "workspace-orchestrator"),
+    ],
+)
+def test_companion_and_orchestrator_are_named_as_yoi_names_them(
+    canonical: str, companion: str, orchestrator: str
+) -> None:
+    assert companion_name(canonical) == companion
+    assert orchestrator_name(canonical) == orchestrator
+    assert len(orchestrator_name(canonical)) <= 80
 
 
 def test_leaf_never_starts_with_a_dot_and_is_never_empty() -> None:

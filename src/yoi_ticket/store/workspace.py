@@ -107,13 +107,34 @@ def workspace_key(canonical: str) -> str:
     return f"{_sanitised_leaf(canonical)}-{digest}"
 
 
+POD_NAME_LIMIT = 80
+ORCHESTRATOR_SUFFIX = "-orchestrator"
+
+
 def companion_name(canonical: str) -> str:
-    """The Companion Pod's name: the basename of the canonical workspace path."""
-    return PurePosixPath(canonical).name or "workspace"
+    """The Companion Pod's name, as yoi derives it from the workspace's basename
+    (UPSTREAM.md section 4: ``/tmp/Yoi Workspace`` gives ``yoi-workspace``)."""
+    return sanitise_pod_name(PurePosixPath(canonical).name, POD_NAME_LIMIT)
 
 
 def orchestrator_name(canonical: str) -> str:
-    return f"{companion_name(canonical)}-orchestrator"
+    """The Orchestrator Pod's name: the basename sanitised to fit the suffix, plus it."""
+    limit = POD_NAME_LIMIT - len(ORCHESTRATOR_SUFFIX)
+    return sanitise_pod_name(PurePosixPath(canonical).name, limit) + ORCHESTRATOR_SUFFIX
+
+
+def sanitise_pod_name(name: str, limit: int) -> str:
+    """yoi's ``sanitise``: ASCII letters and digits, ``_`` and ``.`` kept (lowercased),
+    anything else one ``-`` (never two in a row, never first), ``-_.`` trimmed from both
+    ends, the first ``limit`` characters, ``workspace`` when nothing is left."""
+    out: list[str] = []
+    for char in name.strip():
+        keep = (char.isascii() and char.isalnum()) or char in "_."
+        mapped = char.lower() if keep else "-"
+        if mapped == "-" and (not out or out[-1] == "-"):
+            continue
+        out.append(mapped)
+    return "".join(out).strip("-_.")[:limit] or "workspace"
 
 
 def _sanitised_leaf(canonical: str) -> str:
