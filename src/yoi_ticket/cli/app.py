@@ -139,3 +139,6 @@ def ticket_main() -> None:
 
 
 __all__ = ["EXIT_USAGE", "app", "group", "main", "ticket_app", "ticket_main"]
+
+if __name__ == "__main__":  # ``python -m yoi_ticket.cli.app``: the bench's fallback for ``yoi``
+    main()
