@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -18,6 +19,8 @@ from typer.testing import CliRunner, Result
 from conftest import REPO_ROOT, copy_tree
 from harness.doctor import STORE, edit, ticket_dir, ticket_workspace
 from yoi_ticket.cli.app import ticket_app
+from yoi_ticket.doctor.api import run_doctor
+from yoi_ticket.doctor.context import DoctorOptions
 from yoi_ticket.doctor.registry import RULES
 from yoi_ticket.doctor.rule import Rule
 
@@ -215,6 +218,28 @@ def test_config_ignore_and_cli_override(with_error: Path) -> None:
 def test_config_ignore_can_make_a_run_pass(with_error: Path) -> None:
     write_config(with_error, '[doctor]\nignore = "YT115"\n')
     assert doctor("-C", str(with_error), "--no-local").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("config", "flags", "options", "code"),
+    [
+        ("", [], {}, 1),
+        ('[doctor]\nfail_on = "never"\n', [], {}, 0),
+        ('[doctor]\nfail_on = "never"\n', ["--fail-on", "warning"], {"fail_on": "warning"}, 1),
+        ('[doctor]\nignore = ["YT115"]\n', [], {}, 0),
+        ('[doctor]\nignore = ["YT115"]\n', ["--ignore", "YT208"], {"ignore": ("YT208",)}, 1),
+        ('[doctor]\nselect = ["YT2"]\n', ["--select", "yt1"], {"select": ("YT1",)}, 1),
+    ],
+)
+def test_the_cli_exits_with_the_decision_of_run_doctor(
+    with_error: Path, config: str, flags: list[str], options: dict[str, Any], code: int
+) -> None:
+    """The [doctor] config and the exit decision are the library's; flags win over both."""
+    write_config(with_error, config)
+    report = run_doctor(with_error, DoctorOptions(no_local=True, **options))
+    result = doctor("-C", str(with_error), "--no-local", "--format", "json", *flags)
+    assert result.exit_code == report.exit_code == code
+    assert codes_of(result) == [d.code for d in report.diagnostics]
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,10 @@
-"""One call that runs doctor the way the CLI does: options in, report out."""
+"""One call that runs doctor the way the CLI does: options in, report out.
+
+The policy lives here, not in the CLI: the ``[doctor]`` defaults of
+``.yoi/ticket.config.toml`` (``select``, ``ignore``, ``fail_on``; values given in
+:class:`DoctorOptions` win), and the exit decision (:attr:`Report.failed`,
+:attr:`Report.exit_code`), which the CLI only turns into the process's exit code.
+"""
 
 from __future__ import annotations
 
@@ -16,14 +22,40 @@ from yoi_ticket.doctor.rules.conflicts import (
     text_ticket,
 )
 from yoi_ticket.doctor.runner import Progress, load_ticket, make_context, run
+from yoi_ticket.errors import UsageError
+from yoi_ticket.store.config import FAIL_ON_VALUES, load_config
+
+DEFAULT_FAIL_ON = "error"
 
 
 def run_doctor(
-    workspace: Path, options: DoctorOptions, *, progress: Progress | None = None
+    workspace: Path, options: DoctorOptions | None = None, *, progress: Progress | None = None
 ) -> Report:
-    """Check ``workspace`` with ``options`` and return the sorted diagnostics."""
-    report = _run(workspace, options, progress)
-    return dataclasses.replace(report, repo_prefix=repo_prefix(workspace))
+    """Check ``workspace`` with ``options`` (completed by :func:`resolve_options`) and
+    return the sorted diagnostics and the exit decision (``report.exit_code``)."""
+    resolved = resolve_options(workspace, options or DoctorOptions())
+    report = _run(workspace, resolved, progress)
+    return dataclasses.replace(
+        report, repo_prefix=repo_prefix(workspace), fail_on=resolved.fail_on or DEFAULT_FAIL_ON
+    )
+
+
+def resolve_options(workspace: Path, options: DoctorOptions) -> DoctorOptions:
+    """``options`` with the workspace's ``[doctor]`` defaults filled in.
+
+    Values given win: an empty ``select`` or ``ignore`` takes the config's codes, a
+    ``fail_on`` of ``None`` the config's ``fail_on``, else ``"error"``.
+    """
+    defaults = load_config(workspace).doctor
+    fail_on = options.fail_on or defaults.fail_on or DEFAULT_FAIL_ON
+    if fail_on not in FAIL_ON_VALUES:
+        raise UsageError(f"fail_on must be one of {', '.join(FAIL_ON_VALUES)}, not {fail_on!r}")
+    return dataclasses.replace(
+        options,
+        select=options.select or defaults.select,
+        ignore=options.ignore or defaults.ignore,
+        fail_on=fail_on,
+    )
 
 
 def repo_prefix(workspace: Path) -> str:

@@ -19,7 +19,7 @@ T = TypeVar("T")
 class DoctorOptions:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
-    fail_on: str = "error"
+    fail_on: str | None = None  # None: the [doctor] config's, else "error"
     no_local: bool = False
     staged: bool = False
     against: str | None = None

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from yoi_ticket.doctor.diagnostics import Diagnostic
+from yoi_ticket.doctor.diagnostics import Diagnostic, fails
+from yoi_ticket.errors import EXIT_FINDINGS, EXIT_OK
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,18 @@ class Report:
     # The workspace's folder relative to its git worktree root ("" at the root, else
     # "sub/dir/"): GitHub annotations and SARIF locations are relative to the repository.
     repo_prefix: str = ""
+    # The threshold the run was held to (error, warning or never): see :attr:`failed`.
+    fail_on: str = "error"
+
+    @property
+    def failed(self) -> bool:
+        """True when a diagnostic is at or above :attr:`fail_on`: the run fails."""
+        return fails(self.diagnostics, self.fail_on)
+
+    @property
+    def exit_code(self) -> int:
+        """The exit decision: 1 when the run :attr:`failed`, else 0."""
+        return EXIT_FINDINGS if self.failed else EXIT_OK
 
     def repo_path(self, path: str) -> str:
         """``path`` (workspace-relative, or absolute) as seen from the repository root."""

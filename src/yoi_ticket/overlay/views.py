@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from yoi_ticket import JSON_VERSION
 from yoi_ticket.errors import YoiError
 from yoi_ticket.overlay.claims import ClaimEntry, ClaimListing, list_claims, read_claim
 from yoi_ticket.overlay.folder import Overlay, RecordError, other_overlays
@@ -13,8 +14,6 @@ from yoi_ticket.overlay.sessions import SessionsListing, list_sessions
 
 if TYPE_CHECKING:
     from yoi_ticket.store.reader import Store
-
-JSON_VERSION = 1
 
 
 def claim_cell(entry: ClaimEntry) -> dict[str, Any]:
@@ -160,3 +159,31 @@ def workspace_text(document: dict[str, Any]) -> str:
         lines.append("other overlays that saw this workspace:")
         lines.extend(f"  {info['path']}" for info in document["other_overlays"])
     return "\n".join(lines)
+
+
+def tickets_document(
+    store: Store,
+    states: tuple[str, ...] = (),
+    *,
+    claimed: bool | None = None,
+    pod: str | None = None,
+) -> dict[str, Any]:
+    """``list --format json``: the store's tickets with their local claims, filtered."""
+    from yoi_ticket.store.listing import list_tickets, ticket_row
+
+    tickets = list_tickets(store, states)
+    cells_by_id = claim_cells(Overlay.for_workspace(store.workspace))
+    rows = [ticket_row(ticket, cells_by_id.get(ticket.id)) for ticket in tickets]
+    return {
+        "version": JSON_VERSION,
+        "tickets": [row for row in rows if keep_row(row["claim"], claimed, pod)],
+    }
+
+
+def ticket_document(store: Store, ticket_id: str) -> dict[str, Any]:
+    """``show --format json``: one ticket (id or unique prefix) with its local claim."""
+    from yoi_ticket.store.listing import ticket_details
+
+    location = store.find(ticket_id)
+    claim = claim_cell_for(Overlay.for_workspace(store.workspace), location.id)
+    return {"version": JSON_VERSION, "ticket": ticket_details(store, location, claim)}

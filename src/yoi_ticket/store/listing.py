@@ -8,8 +8,6 @@ from typing import Any
 from yoi_ticket.store.models import Ticket
 from yoi_ticket.store.reader import RESOLUTION, Store, TicketLocation
 
-JSON_VERSION = 1
-
 
 def ticket_row(ticket: Ticket, claim: dict[str, Any] | None = None) -> dict[str, Any]:
     """One entry of ``list --format json`` (SPEC 8)."""

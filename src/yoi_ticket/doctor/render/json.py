@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
+from yoi_ticket import JSON_VERSION
 from yoi_ticket.doctor.diagnostics import summarize
 from yoi_ticket.doctor.report import Report
-
-JSON_VERSION = 1
 
 
 def render_json(report: Report) -> str:

@@ -1,0 +1,261 @@
+"""The one display layer: lines, JSON documents, tables, the doctor report and its
+progress bar, and the terminal decisions behind them (TTY, ``NO_COLOR``, ``TERM``).
+
+Table rows are frozen values built from the plain-data documents of the core
+(:mod:`yoi_ticket.overlay.views`); their cells are ticket data and are printed
+as data: control characters become spaces and brackets are never rich markup.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import typer
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+    from yoi_ticket.doctor.report import Report
+
+_CONTROL_TO_SPACE = {code: " " for code in (*range(32), *range(127, 160))}
+
+
+def is_tty() -> bool:
+    return sys.stdout.isatty()
+
+
+def color() -> bool:
+    """Colour only on a terminal, and never with ``NO_COLOR`` set or ``TERM=dumb``."""
+    return is_tty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def echo(text: str, *, err: bool = False, nl: bool = True) -> None:
+    typer.echo(text, err=err, nl=nl)
+
+
+def warn(message: str) -> None:
+    echo(f"warning: {message}", err=True)
+
+
+def print_json(data: Any) -> None:
+    import json
+
+    echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def printable(text: str) -> str:
+    """``text`` with undecodable file-name bytes (lone surrogates) as ``\\udcff`` escapes."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def one_line(text: str) -> str:
+    """``text`` with control characters (tabs, newlines, escapes) as spaces."""
+    return text.translate(_CONTROL_TO_SPACE)
+
+
+# ---------------------------------------------------------------- tables
+
+
+def print_table(columns: tuple[str, ...], rows: Sequence[DataclassInstance]) -> None:
+    """A rich table on a terminal; tab-separated lines otherwise (one cell per field)."""
+    cells = [[one_line(str(cell)) for cell in dataclasses.astuple(row)] for row in rows]
+    if not is_tty():
+        for line in cells:
+            echo("\t".join(line))
+        return
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(*columns, box=None, header_style="bold")
+    for line in cells:
+        table.add_row(*(Text(cell) for cell in line))
+    Console(no_color="NO_COLOR" in os.environ).print(table)
+
+
+def claim_text(claim: dict[str, Any] | None) -> str:
+    """A ``claim`` cell of ``list``/``show``: ``pod (role, status)``, or ``""``."""
+    if not claim:
+        return ""
+    return f"{claim['pod_name']} ({claim['role']}, {claim['status']})"
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRow:
+    """One line of ``list``."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = ("id", "state", "title", "claim")
+    id: str
+    state: str
+    title: str
+    claim: str
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> TicketRow:
+        return cls(row["id"], row["state"] or "", row["title"] or "", claim_text(row["claim"]))
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRow:
+    """One line of ``claims``."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "ticket",
+        "title",
+        "state",
+        "pod",
+        "role",
+        "status",
+        "claimed at",
+    )
+    ticket: str
+    title: str
+    state: str
+    pod: str
+    role: str
+    status: str
+    claimed_at: str
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> ClaimRow:
+        return cls(
+            row["ticket_id"],
+            row["ticket_title"] or ("(missing)" if row["ticket_state"] is None else ""),
+            row["ticket_state"] or "",
+            row["pod_name"],
+            row["role"],
+            row["status"] + (" (unreachable)" if row["reachable"] is False else ""),
+            row["claimed_at"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    """One line of ``sessions``."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = ("pod", "role", "origin", "tickets", "updated at")
+    pod: str
+    role: str
+    origin: str
+    tickets: str
+    updated_at: str
+
+    @classmethod
+    def of(cls, session: dict[str, Any]) -> SessionRow:
+        return cls(
+            session["pod_name"],
+            session["role"],
+            session["origin"],
+            ", ".join(ref["id"] for ref in session["related_tickets"]),
+            session["updated_at"],
+        )
+
+
+TableRow = TicketRow | ClaimRow | SessionRow
+
+
+def print_document(document: dict[str, Any], key: str, row_type: type[TableRow]) -> None:
+    """A listing document as a table: its ``errors`` as warnings, ``document[key]`` as rows."""
+    for error in document.get("errors", ()):
+        warn(error["message"])
+    print_table(row_type.COLUMNS, [row_type.of(row) for row in document[key]])
+
+
+# ---------------------------------------------------------------- show
+
+
+def ticket_text(details: dict[str, Any]) -> str:
+    """``show`` as text: one line per item, then the body as written."""
+    import json
+
+    lines = [f"{details['id']}  {details['title'] or '(no title)'}"]
+    lines.append(f"  state: {details['state'] or '-'}   layout: {details['layout']}")
+    lines.append(f"  path: {details['path']}")
+    lines.append(f"  claim: {claim_text(details['claim']) or 'none'}")
+    lines.append("")
+    lines.append("Fields:")
+    for key, value in details["fields"].items():
+        lines.append(f"  {key}: {json.dumps(value, ensure_ascii=False, default=str)}")
+    lines.append("")
+    lines.append(f"Thread ({len(details['events'])} events):")
+    for event in details["events"]:
+        lines.append(
+            f"  {event['at'] or '?':<20}  {event['event'] or '?':<22} {event['author'] or '?'}"
+        )
+    if details["artifacts"]:
+        lines.append("")
+        lines.append("Artifacts:")
+        lines.extend(f"  {name}" for name in details["artifacts"])
+    lines = [one_line(line) for line in lines]
+    if details["body"].strip():
+        lines.append("")
+        lines.append(details["body"].strip())
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- doctor
+
+
+def progress_wanted(fmt: str, output: Path | None) -> bool:
+    """A progress bar only for text on a terminal (stdout and stderr both)."""
+    return fmt == "text" and output is None and is_tty() and sys.stderr.isatty()
+
+
+def print_report(report: Report, fmt: str, output: Path | None) -> None:
+    """The doctor report in ``fmt``, to ``output`` or stdout; what ``--fix`` did to stderr."""
+    from yoi_ticket.doctor.render import render
+
+    text = render(fmt, report, color=color() and fmt == "text" and output is None)
+    if output is not None:
+        from yoi_ticket.files.fsutil import write_text_atomic
+
+        write_text_atomic(output, printable(text))
+    else:
+        echo(text, nl=False)
+    for line in report.fixes:
+        echo(line, err=True)
+
+
+class ProgressBar:
+    """A transient rich progress bar that appears only when a run takes a moment."""
+
+    DELAY = 0.4
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+        self.started = 0.0
+        self.progress: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> ProgressBar:
+        import time
+
+        self.started = time.monotonic()
+        return self
+
+    def update(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self.progress is None:
+            import time
+
+            if time.monotonic() - self.started < self.DELAY or done >= total:
+                return
+            from rich.console import Console
+            from rich.progress import Progress
+
+            self.progress = Progress(transient=True, console=Console(stderr=True))
+            self.progress.start()
+            self.task = self.progress.add_task("Checking tickets", total=total)
+        if done % 50 == 0 or done == total:
+            self.progress.update(self.task, completed=done)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()

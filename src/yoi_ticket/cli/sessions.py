@@ -1,0 +1,86 @@
+"""``sessions`` and ``session record|link``: the role sessions of local Pods."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from yoi_ticket.cli import display
+from yoi_ticket.cli.options import (
+    PodOption,
+    RequiredRoleOption,
+    TableFormatOption,
+    WorkspaceOption,
+    choice,
+    overlay_for,
+)
+
+OriginOption = Annotated[
+    str | None,
+    typer.Option(
+        "--origin", help="pre_ticket_intake, ticket_claim or role_launch.", show_default=False
+    ),
+]
+TicketsOption = Annotated[
+    list[str] | None, typer.Option("--ticket", help="Related ticket (repeatable).")
+]
+SessionIdOption = Annotated[str | None, typer.Option("--session-id", help="The Pod's session id.")]
+TicketsArgument = Annotated[list[str], typer.Argument(metavar="TICKET...", help="Ticket ids.")]
+
+
+def sessions_command(fmt: TableFormatOption = "table", workspace: WorkspaceOption = None) -> int:
+    """List role sessions: each Pod's role and related tickets."""
+    from yoi_ticket.overlay.views import sessions_document
+
+    choice(fmt, ("table", "json"), "--format")
+    document = sessions_document(overlay_for(workspace))
+    if fmt == "json":
+        display.print_json(document)
+    else:
+        display.print_document(document, "sessions", display.SessionRow)
+    return 0
+
+
+def session_record_command(
+    pod: PodOption,
+    role: RequiredRoleOption,
+    origin: OriginOption = None,
+    tickets: TicketsOption = None,
+    session_id: SessionIdOption = None,
+    workspace: WorkspaceOption = None,
+) -> int:
+    """Record (or update) a Pod's role session, with or without tickets."""
+    from yoi_ticket.overlay.sessions import record_session
+
+    session = record_session(
+        overlay_for(workspace),
+        pod,
+        role,
+        origin=origin,
+        tickets=tickets or [],
+        session_id=session_id,
+    )
+    related = ", ".join(ref.id for ref in session.related_tickets) or "none"
+    display.echo(
+        f"recorded Pod {session.pod_name} (role {session.role}, origin {session.origin});"
+        f" tickets: {related}"
+    )
+    return 0
+
+
+def session_link_command(
+    tickets: TicketsArgument, pod: PodOption, workspace: WorkspaceOption = None
+) -> int:
+    """Relate more tickets to a Pod's role session."""
+    from yoi_ticket.overlay.sessions import link_tickets
+
+    session = link_tickets(overlay_for(workspace), pod, tickets)
+    related = ", ".join(ref.id for ref in session.related_tickets)
+    display.echo(f"Pod {session.pod_name} relates to: {related}")
+    return 0
+
+
+COMMANDS = (("sessions", sessions_command),)
+SESSION_HELP = "Record and link role sessions."
+SESSION_COMMANDS = (("record", session_record_command), ("link", session_link_command))
