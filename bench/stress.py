@@ -58,7 +58,8 @@ def run_section(name: str, body: Callable[[Section], None]) -> Section:
 
 def fresh_overlay(root: Path, name: str) -> Any:
     from harness.overlay import small_workspace
-    from yoi_ticket.overlay.folder import Locations, Overlay
+    from yoi_ticket.overlay.folder import Overlay
+    from yoi_ticket.overlay.locations import Locations
 
     data = root / f"data-{name}"
     return Overlay.for_workspace(small_workspace(root, name), Locations(data, data / "run"))

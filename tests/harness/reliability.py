@@ -34,12 +34,14 @@ from yoi_ticket.overlay.folder import (
     SESSIONS_FILE,
     WORKSPACE_FILE,
     Overlay,
+    encoded_name,
+)
+from yoi_ticket.overlay.records import (
     PendingLaunch,
     RecordError,
     RoleSessionsFile,
     TicketClaim,
     WorkspaceRecord,
-    encoded_name,
     read_record,
 )
 from yoi_ticket.overlay.sessions import list_sessions
@@ -53,6 +55,7 @@ import importlib, json, os, sys, threading, time, traceback
 import yoi_ticket.cli.app, yoi_ticket.files.faults, yoi_ticket.store.reader
 import yoi_ticket.overlay.claims, yoi_ticket.overlay.launch, yoi_ticket.overlay.sessions
 import yoi_ticket.overlay.folder, yoi_ticket.overlay.pending, yoi_ticket.overlay.pods
+import yoi_ticket.overlay.locations, yoi_ticket.overlay.records
 
 results = sys.argv[1]
 
@@ -483,7 +486,7 @@ print(done)
 
 WATCHER = """
 import json, os, pathlib
-from yoi_ticket.overlay.folder import TicketClaim, read_record
+from yoi_ticket.overlay.records import TicketClaim, read_record
 claims_dir, stop = args
 seen = bad = 0
 while not os.path.exists(stop):

@@ -36,7 +36,8 @@ from harness.reliability import (
 )
 from yoi_ticket.files import faults
 from yoi_ticket.overlay.claims import claim
-from yoi_ticket.overlay.folder import Locations, Overlay
+from yoi_ticket.overlay.folder import Overlay
+from yoi_ticket.overlay.locations import Locations
 from yoi_ticket.overlay.sessions import get_session, list_sessions
 
 pytestmark = pytest.mark.slow  # a stress run: not part of the oldest-versions pass

@@ -26,8 +26,9 @@ from harness.reliability import Result, Worker, cli_job
 from yoi_ticket.errors import InvalidNameError
 from yoi_ticket.files.textfile import MAX_FILE_BYTES
 from yoi_ticket.overlay.claims import claim, release
-from yoi_ticket.overlay.folder import Locations, Overlay
+from yoi_ticket.overlay.folder import Overlay
 from yoi_ticket.overlay.launch import run_launch
+from yoi_ticket.overlay.locations import Locations
 from yoi_ticket.overlay.sessions import link_tickets, record_session
 
 TICKET = TICKETS[0]

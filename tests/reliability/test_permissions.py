@@ -19,7 +19,8 @@ import pytest
 from harness.overlay import TICKETS, small_workspace
 from harness.reliability import Result, Worker, check_overlay, cli_job
 from yoi_ticket.overlay.claims import claim
-from yoi_ticket.overlay.folder import Locations, Overlay
+from yoi_ticket.overlay.folder import Overlay
+from yoi_ticket.overlay.locations import Locations
 
 pytestmark = pytest.mark.slow  # a stress run: not part of the oldest-versions pass
 
