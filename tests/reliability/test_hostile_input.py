@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from harness.overlay import TICKETS, small_workspace
-from harness.reliability import Result, Worker, cli_job
+from harness.workers import Result, Worker, cli_job
 from yoi_ticket.errors import InvalidNameError
 from yoi_ticket.files.textfile import MAX_FILE_BYTES
 from yoi_ticket.overlay.claims import claim, release
