@@ -9,12 +9,13 @@ test_fuzz.py. Prints what it did and how many failures it saw (exit 1 if any).
 Everything runs in a temporary folder (workspace, data dir, HOME); nothing else is
 touched. The claim race, the session writers and the kills are real processes: each
 worker imports yoi-ticket once and forks a fresh child per command (see
-tests/reliability_helpers.py).
+tests/harness/workers.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shutil
 import sys
@@ -23,11 +24,25 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 TESTS = Path(__file__).resolve().parents[1] / "tests"
-sys.path.insert(0, str(TESTS))
-sys.path.insert(0, str(TESTS / "reliability"))
+
+
+def load(name: str, path: Path) -> ModuleType:
+    """Import the module at ``path`` (a package when it is an ``__init__.py``) as ``name``,
+    without putting tests/ on sys.path (where its modules could shadow real ones)."""
+    folder = [str(path.parent)] if path.name == "__init__.py" else None
+    spec = importlib.util.spec_from_file_location(name, path, submodule_search_locations=folder)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+load("harness", TESTS / "harness" / "__init__.py")  # then `import harness.<module>` works
 
 
 @dataclass
@@ -58,7 +73,8 @@ def run_section(name: str, body: Callable[[Section], None]) -> Section:
 
 def fresh_overlay(root: Path, name: str) -> Any:
     from harness.overlay import small_workspace
-    from yoi_ticket.overlay.folder import Locations, Overlay
+    from yoi_ticket.overlay.folder import Overlay
+    from yoi_ticket.overlay.locations import Locations
 
     data = root / f"data-{name}"
     return Overlay.for_workspace(small_workspace(root, name), Locations(data, data / "run"))
@@ -66,8 +82,10 @@ def fresh_overlay(root: Path, name: str) -> Any:
 
 def claim_race(root: Path, racers: int, rounds: int) -> Callable[[Section], None]:
     def body(section: Section) -> None:
+        from harness.checks import history
         from harness.overlay import TICKETS
-        from harness.reliability import Gang, claim_race, history
+        from harness.reliability import claim_race
+        from harness.workers import Gang
 
         overlay = fresh_overlay(root, "race")
         gang = Gang(root / "gang-race", racers)
@@ -90,7 +108,8 @@ def claim_race(root: Path, racers: int, rounds: int) -> Callable[[Section], None
 
 def session_writers(root: Path, writers: int, per_writer: int) -> Callable[[Section], None]:
     def body(section: Section) -> None:
-        from harness.reliability import Gang, session_writers
+        from harness.reliability import session_writers
+        from harness.workers import Gang
 
         overlay = fresh_overlay(root, "sessions")
         gang = Gang(root / "gang-sessions", writers)
@@ -107,7 +126,8 @@ def session_writers(root: Path, writers: int, per_writer: int) -> Callable[[Sect
 def interleaved(root: Path, players: int, steps: int, seed: int) -> Callable[[Section], None]:
     def body(section: Section) -> None:
         from harness.overlay import TICKETS
-        from harness.reliability import Gang, interleaved_claims
+        from harness.reliability import interleaved_claims
+        from harness.workers import Gang
 
         overlay = fresh_overlay(root, "interleaved")
         gang = Gang(root / "gang-interleaved", players + 1)
@@ -128,7 +148,8 @@ def interleaved(root: Path, players: int, steps: int, seed: int) -> Callable[[Se
 def random_kills(root: Path, kills: int, seed: int) -> Callable[[Section], None]:
     def body(section: Section) -> None:
         from harness.overlay import TICKETS
-        from harness.reliability import Worker, random_kills
+        from harness.reliability import random_kills
+        from harness.workers import Worker
 
         overlay = fresh_overlay(root, "kills")
         worker = Worker(root / "kills", "killer")
@@ -150,7 +171,7 @@ def random_kills(root: Path, kills: int, seed: int) -> Callable[[Section], None]
 def fuzz(examples: int) -> Callable[[Section], None]:
     def body(section: Section) -> None:
         os.environ["YOI_FUZZ_EXAMPLES"] = str(examples)  # read when test_fuzz is imported
-        import test_fuzz
+        test_fuzz = load("test_fuzz", TESTS / "reliability" / "test_fuzz.py")
 
         counted = 0
         properties = 0

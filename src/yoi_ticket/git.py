@@ -1,33 +1,46 @@
-"""Read-only git access for doctor: the index, unmerged entries, blobs, merges, merge-tree.
+"""The one git access layer: every git command this package runs starts here.
 
-Git runs through GitPython's command wrapper, imported lazily so that
-``yoi ticket --help`` and plain-directory workspaces never pay for it. The
-pre-commit path (``--staged``) asks for a ``light`` repository instead, which
-runs the same commands through :mod:`subprocess`: importing GitPython costs
-more than the whole check of a few staged tickets.
+* :func:`run_git`: one plain command through :mod:`subprocess` (callers that need a
+  special environment pass it, for example the workspace identity strips ``GIT_DIR``).
+* :class:`GitRepo`: the read-only repository model doctor uses (the index, unmerged
+  entries, blobs, merges, merge-tree). It runs git through a :class:`GitRunner`:
+  plain :func:`run_git` calls plus one long-lived ``git cat-file --batch`` for objects
+  (``light``, the default of a plain doctor run and of ``--staged``), or GitPython's
+  command wrapper, imported lazily, where it earns its keep (``--against`` and
+  ``--merge-commit``, which merge and read many objects).
 
-Every command runs in the workspace directory with NUL-separated output;
-paths given and returned are workspace-relative unless a name says ``top``
-(relative to the repository's top level). Nothing here writes to the work
-tree or the index. The git environment (``GIT_DIR``, ``GIT_INDEX_FILE``) is
-honoured, so that inside a pre-commit hook the index being committed is read.
+Every :class:`GitRepo` command runs in the workspace directory with NUL-separated
+output; paths given and returned are workspace-relative unless a name says ``top``
+(relative to the repository's top level). Nothing here writes to the work tree or the
+index. The git environment (``GIT_DIR``, ``GIT_INDEX_FILE``) is honoured, so that
+inside a pre-commit hook the index being committed is read.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol, overload
 
 from yoi_ticket.errors import UsageError
 
 MERGE_TREE_VERSION = (2, 38)  # first git with `git merge-tree --write-tree`
+# `git diff` options that list changed paths, workspace-relative, renames as delete + add
+_CHANGED_NAMES = ("--name-only", "--no-renames", "--relative", "-z")
 
 
 class GitError(UsageError):
     """A git command failed in a way the user has to deal with (exit 2)."""
+
+
+class GitUnavailableError(GitError):
+    """git could not be started at all (not installed, not executable, timed out)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"cannot run git: {reason}")
+        self.reason = reason  # e.g. "No such file or directory"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,17 +49,56 @@ class GitResult:
     stdout: bytes
     stderr: bytes
 
+    @property
+    def stdout_text(self) -> str:
+        """``stdout`` as text; bytes that are not UTF-8 (paths) survive as surrogates."""
+        return _decode(self.stdout)
 
+    @property
+    def stderr_text(self) -> str:
+        return self.stderr.decode("utf-8", "replace")
+
+
+@overload
 def run_git(
-    cwd: Path,
+    cwd: Path | None,
     *args: str,
     stdin: bytes | None = None,
-    env: dict[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
     timeout: float | None = None,
+    required: Literal[False] = False,
+) -> GitResult | None: ...
+
+
+@overload
+def run_git(
+    cwd: Path | None,
+    *args: str,
+    stdin: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+    required: Literal[True],
+) -> GitResult: ...
+
+
+def run_git(
+    cwd: Path | None,
+    *args: str,
+    stdin: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+    required: bool = False,
 ) -> GitResult | None:
-    """Run one plain git command through :mod:`subprocess`; ``None`` when git cannot run
-    (not installed, not executable, timed out). The one way this package starts git for
-    a single command; :class:`GitRepo` adds the repository model on top."""
+    """Run one plain git command through :mod:`subprocess`: the one way this package starts
+    git for a single command (:class:`GitRepo` adds the repository model on top).
+
+    ``cwd`` ``None`` is the current directory; ``stdin`` is the command's input (none:
+    an empty stdin, so git never waits on the terminal); ``env`` replaces the environment
+    (none: inherited, so ``GIT_DIR`` and ``GIT_INDEX_FILE`` of a hook are honoured). A
+    non-zero exit is a result, not an error. When git cannot run at all (not installed,
+    not executable, timed out) the answer is ``None``, or with ``required`` a
+    :class:`GitUnavailableError` that says why.
+    """
     import subprocess
 
     try:
@@ -54,12 +106,16 @@ def run_git(
             ["git", *args],
             cwd=cwd,
             input=stdin,
+            stdin=subprocess.DEVNULL if stdin is None else None,
             env=env,
             capture_output=True,
             timeout=timeout,
             check=False,
         )
-    except (OSError, subprocess.SubprocessError):
+    except (OSError, subprocess.SubprocessError) as exc:
+        if required:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            raise GitUnavailableError(str(reason)) from None
         return None
     return GitResult(done.returncode, done.stdout, done.stderr)
 
@@ -181,9 +237,7 @@ class _ProcessRunner:
         self._batch: Any = None  # the cat-file process, started on first use
 
     def run(self, args: list[str]) -> tuple[int, bytes, bytes]:
-        import subprocess
-
-        done = subprocess.run(["git", *args], cwd=self._cwd, capture_output=True, check=False)
+        done = run_git(self._cwd, *args, required=True)
         return done.returncode, done.stdout, done.stderr
 
     def read_object(self, name: str) -> tuple[str, bytes] | None:
@@ -279,9 +333,7 @@ class GitRepo:
     def staged_paths(self, pathspec: str) -> list[str]:
         """Paths the next commit changes under ``pathspec`` (renames as delete plus add)."""
         # Before the first commit git compares the index with the empty tree.
-        return self._fields(
-            "diff", "--cached", "--name-only", "--no-renames", "--relative", "-z", "--", pathspec
-        )
+        return self._fields("diff", "--cached", *_CHANGED_NAMES, "--", pathspec)
 
     def grep_index(self, words: Iterable[str], pathspecs: Iterable[str]) -> list[str]:
         """Index paths under ``pathspecs`` whose staged content contains one of ``words``."""
@@ -348,23 +400,11 @@ class GitRepo:
 
     def changed_between(self, old: str, new: str, pathspec: str) -> list[str]:
         """Workspace-relative paths under ``pathspec`` that differ between two commits."""
-        return self._fields(
-            "diff", "--name-only", "--no-renames", "--relative", "-z", old, new, "--", pathspec
-        )
+        return self._fields("diff", *_CHANGED_NAMES, old, new, "--", pathspec)
 
     def changed_in_index(self, commit: str, pathspec: str) -> list[str]:
         """Workspace-relative paths under ``pathspec`` where the index differs from ``commit``."""
-        return self._fields(
-            "diff",
-            "--cached",
-            "--name-only",
-            "--no-renames",
-            "--relative",
-            "-z",
-            commit,
-            "--",
-            pathspec,
-        )
+        return self._fields("diff", "--cached", *_CHANGED_NAMES, commit, "--", pathspec)
 
     # -- merge prediction
 
@@ -377,16 +417,8 @@ class GitRepo:
         Runs ``git merge-tree --write-tree``, which merges in memory (it may add
         objects to the object store) and never touches the work tree or the index.
         """
-        status, out = self.run(
-            "merge-tree",
-            "--write-tree",
-            "--name-only",
-            "--no-messages",
-            "-z",
-            ours,
-            theirs,
-            ok=(0, 1),
-        )
+        args = ("--write-tree", "--name-only", "--no-messages", "-z", ours, theirs)
+        status, out = self.run("merge-tree", *args, ok=(0, 1))
         fields = [field for field in _decode(out).split("\0") if field]
         return sorted(set(fields[1:])) if status == 1 else []
 
@@ -412,7 +444,7 @@ def open_repo(workspace: Path, *, light: bool = False) -> GitRepo | None:
         status, out, _ = runner.run(
             ["rev-parse", "--is-inside-work-tree", "--absolute-git-dir", "--show-prefix"]
         )
-    except OSError:  # no git executable
+    except (OSError, GitUnavailableError):  # no git executable
         return None
     except Exception as exc:  # GitPython's GitCommandNotFound
         if type(exc).__name__ != "GitCommandNotFound":

@@ -23,8 +23,7 @@ from yoi_ticket.doctor.api import run_doctor
 from yoi_ticket.doctor.context import DoctorOptions
 from yoi_ticket.doctor.diagnostics import Diagnostic
 from yoi_ticket.merge.conflicts import find_conflict_blocks, lost_events
-from yoi_ticket.store.models import Event
-from yoi_ticket.store.thread import parse_thread
+from yoi_ticket.store.thread import Event, parse_thread
 
 STORE = ".yoi/tickets"
 TICKET = "00001KSKBPDVG"  # planning, one migration event, no artifacts

@@ -19,7 +19,8 @@ from yoi_ticket.doctor.api import run_doctor
 from yoi_ticket.doctor.context import DoctorOptions
 from yoi_ticket.doctor.diagnostics import Diagnostic
 from yoi_ticket.overlay.claims import claim
-from yoi_ticket.overlay.folder import Overlay, TicketClaim
+from yoi_ticket.overlay.folder import Overlay
+from yoi_ticket.overlay.records import TicketClaim
 from yoi_ticket.overlay.sessions import record_session
 
 READY = "00001KVZSGT14"

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import CORPUS, V2, copy_tree, init_repo
+from harness.corpus import CORPUS, V2, copy_tree, init_repo
 from yoi_ticket.overlay.folder import Overlay
 
 TICKETS = ("00001KSKBPDVG", "00001KSKBPHRG", "00001KSKBPVH0", "00001KSQK9T6R")

@@ -1,16 +1,8 @@
-"""Process harness and overlay checks shared by the reliability tests and bench/stress.py.
-
-* :class:`Worker`: a Python process that has imported yoi-ticket once and then runs
-  each job it is sent in a freshly forked child (the CLI, or a snippet of Python).
-  The child may wait at a gate (so that many of them start together) and may be
-  set to SIGKILL itself after a delay (a crash at a random moment).
-* :func:`claim_race`, :func:`session_writers`, :func:`interleaved_claims`: the
-  concurrency scenarios of SPEC 11, returning what went wrong as text.
-* :func:`check_overlay`: every overlay file parses as its record, file names match
-  their content, modes are private, no lock is held.
-
-Everything returns a list of failures (empty when all is well) so that tests can
-assert on it and the stress script can count it.
+"""The concurrency and crash scenarios of SPEC 11, shared by the reliability tests and
+bench/stress.py: :func:`claim_race`, :func:`session_writers`,
+:func:`interleaved_claims` and :func:`random_kills`. Each runs real processes
+(:mod:`harness.workers`) and returns a report whose ``failures`` say, as text, what
+went wrong (checked with :mod:`harness.checks`).
 """
 
 from __future__ import annotations
@@ -18,341 +10,23 @@ from __future__ import annotations
 import json
 import os
 import signal
-import stat
-import subprocess
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from yoi_ticket.files import atomicfile, locking
-from yoi_ticket.overlay.claims import release
-from yoi_ticket.overlay.folder import (
-    HISTORY_FILE,
-    SESSIONS_FILE,
-    WORKSPACE_FILE,
-    Overlay,
-    PendingLaunch,
-    RecordError,
-    RoleSessionsFile,
-    TicketClaim,
-    WorkspaceRecord,
-    encoded_name,
-    read_record,
+from harness.checks import (
+    check_after_crash,
+    check_overlay,
+    claim_holders,
+    locks_free_now,
+    replay_history,
+    temp_files,
 )
+from harness.workers import Gang, Result, Worker, cli_job, overlay_env
+from yoi_ticket.overlay.claims import release
+from yoi_ticket.overlay.folder import Overlay
 from yoi_ticket.overlay.sessions import list_sessions
-
-TESTS_DIR = Path(__file__).resolve().parent
-SRC_DIR = TESTS_DIR.parent / "src"
-
-# A worker: imports once, then for every job line on stdin forks a child that runs it.
-WORKER = r"""
-import importlib, json, os, sys, threading, time, traceback
-import yoi_ticket.cli.app, yoi_ticket.files.faults, yoi_ticket.store.reader
-import yoi_ticket.overlay.claims, yoi_ticket.overlay.launch, yoi_ticket.overlay.sessions
-import yoi_ticket.overlay.folder, yoi_ticket.overlay.pending, yoi_ticket.overlay.pods
-
-results = sys.argv[1]
-
-def run(job):
-    if "argv" in job:
-        sys.argv = ["yoi-ticket", *job["argv"]]
-        try:
-            yoi_ticket.cli.app.ticket_main()
-        except SystemExit as exc:
-            code = exc.code
-            return code if isinstance(code, int) else (0 if code is None else 1)
-        return 0
-    try:
-        exec(job["code"], {"args": job.get("args")})
-    except BaseException:
-        traceback.print_exc()
-        return 99
-    return 0
-
-def child(job, tag):
-    out = os.open(os.path.join(results, tag + ".out"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-    err = os.open(os.path.join(results, tag + ".err"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-    os.dup2(out, 1)
-    os.dup2(err, 2)
-    os.environ.update(job.get("env", {}))
-    if job.get("umask") is not None:
-        os.umask(job["umask"])
-    if job.get("fault"):  # fault points read YOI_FAULT when their module is loaded
-        os.environ["YOI_FAULT"] = job["fault"]
-        importlib.reload(yoi_ticket.files.faults)
-    if job.get("ready"):
-        open(job["ready"], "w").close()
-    gate = job.get("gate")
-    while gate and not os.path.exists(gate):
-        time.sleep(0.0005)
-    if job.get("kill_after") is not None:
-        timer = threading.Timer(job["kill_after"], os.kill, (os.getpid(), 9))
-        timer.daemon = True
-        timer.start()
-    code = run(job)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
-
-while True:
-    line = sys.stdin.readline()
-    if not line:
-        break
-    job = json.loads(line)
-    tag = job["tag"]
-    started = time.monotonic()
-    pid = os.fork()
-    if pid == 0:
-        child(job, tag)
-    with open(os.path.join(results, tag + ".pid"), "w") as f:
-        f.write(str(pid))
-    _, status = os.waitpid(pid, 0)
-    code = os.waitstatus_to_exitcode(status)
-    def text(suffix):
-        with open(os.path.join(results, tag + suffix), encoding="utf-8", errors="replace") as f:
-            return f.read()
-    result = {"rc": code, "out": text(".out"), "err": text(".err"), "pid": pid,
-              "elapsed": time.monotonic() - started}
-    with open(os.path.join(results, tag + ".json.tmp"), "w") as f:
-        json.dump(result, f)
-    os.replace(os.path.join(results, tag + ".json.tmp"), os.path.join(results, tag + ".json"))
-"""
-
-
-@dataclass(frozen=True)
-class Result:
-    rc: int
-    out: str
-    err: str
-    pid: int
-    elapsed: float
-
-
-class Worker:
-    """One pre-imported worker process; :meth:`submit` a job, then :meth:`wait` for it."""
-
-    def __init__(self, workdir: Path, name: str, env: dict[str, str] | None = None) -> None:
-        self.name = name
-        self.results = workdir / f"results-{name}"
-        self.results.mkdir(parents=True)
-        env = {**os.environ, **(env or {}), "PYTHONPATH": str(SRC_DIR)}
-        env.pop("YOI_FAULT", None)
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", WORKER, str(self.results)],
-            stdin=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        self._count = 0
-
-    def submit(self, job: dict[str, Any]) -> str:
-        self._count += 1
-        tag = f"{self._count}"
-        assert self.process.stdin is not None
-        self.process.stdin.write(json.dumps({**job, "tag": tag}) + "\n")
-        self.process.stdin.flush()
-        return tag
-
-    def wait(self, tag: str, timeout: float = 120) -> Result:
-        path = self.results / f"{tag}.json"
-        deadline = time.monotonic() + timeout
-        while not path.exists():
-            if self.process.poll() is not None:
-                raise RuntimeError(f"worker {self.name} exited with {self.process.returncode}")
-            if time.monotonic() > deadline:
-                self._kill(tag)
-                raise TimeoutError(f"worker {self.name}: job {tag} still running after {timeout} s")
-            time.sleep(0.002)
-        data = json.loads(path.read_text())
-        for suffix in (".json", ".out", ".err", ".pid"):
-            (self.results / f"{tag}{suffix}").unlink()
-        return Result(**data)
-
-    def _kill(self, tag: str) -> None:
-        """SIGKILL the child running job ``tag`` (it hangs), so that the worker goes on."""
-        try:
-            os.kill(int((self.results / f"{tag}.pid").read_text()), signal.SIGKILL)
-        except (OSError, ValueError):
-            pass
-
-    def run(self, job: dict[str, Any], timeout: float = 120) -> Result:
-        return self.wait(self.submit(job), timeout)
-
-    def close(self) -> None:
-        if self.process.stdin is not None and not self.process.stdin.closed:
-            self.process.stdin.close()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
-class Gang:
-    """Many workers started at once; :meth:`race` gives each a job behind one gate."""
-
-    def __init__(self, workdir: Path, size: int) -> None:
-        self.workdir = workdir
-        self.workers = [Worker(workdir, f"w{index}") for index in range(size)]
-        self._rounds = 0
-
-    def race(self, jobs: Sequence[dict[str, Any]], timeout: float = 120) -> list[Result]:
-        """Run ``jobs[i]`` on worker ``i``, all released together once all are ready."""
-        self._rounds += 1
-        gates = self.workdir / f"gates-{self._rounds}"
-        gates.mkdir()
-        gate = gates / "go"
-        tags = [
-            worker.submit({**job, "ready": str(gates / f"ready-{index}"), "gate": str(gate)})
-            for index, (worker, job) in enumerate(zip(self.workers, jobs, strict=True))
-        ]
-        deadline = time.monotonic() + timeout
-        while len(os.listdir(gates)) < len(tags):
-            if time.monotonic() > deadline:
-                raise TimeoutError("racers never got ready")
-            time.sleep(0.002)
-        gate.touch()
-        return [worker.wait(tag, timeout) for worker, tag in zip(self.workers, tags, strict=True)]
-
-    def close(self) -> None:
-        for worker in self.workers:
-            worker.close()
-
-
-def cli_job(overlay: Overlay, *args: str) -> dict[str, Any]:
-    """A job running ``yoi-ticket ARGS`` on ``overlay``'s workspace, data and runtime dirs."""
-    argv = list(args)
-    at = argv.index("--") if "--" in argv else len(argv)  # before a launch COMMAND
-    argv[at:at] = ["-C", str(overlay.workspace)]
-    return {"argv": argv, "env": overlay_env(overlay)}
-
-
-def overlay_env(overlay: Overlay) -> dict[str, str]:
-    return {
-        "YOI_DATA_DIR": str(overlay.locations.data_dir),
-        "YOI_RUNTIME_DIR": str(overlay.locations.runtime_dir),
-    }
-
-
-# --- overlay checks -----------------------------------------------------------------
-
-
-def check_overlay(overlay: Overlay, *, locks_free: bool = True) -> list[str]:
-    """Everything that is wrong with the overlay's files right now (empty when healthy).
-
-    Temp files of interrupted writes are allowed (doctor reports them); anything
-    else must parse as its record, and no lock may be held when ``locks_free``.
-    """
-    failures: list[str] = []
-    if not overlay.root.exists():
-        return failures
-    for folder, dirs, files in os.walk(overlay.root):
-        here = Path(folder)
-        failures.extend(_mode_problems(here, atomicfile.DIR_MODE))
-        for name in dirs:
-            if (here / name).is_symlink():
-                failures.append(f"{here / name}: a symlink in the overlay")
-        for name in files:
-            path = here / name
-            failures.extend(_mode_problems(path, atomicfile.FILE_MODE))
-            if atomicfile.temp_owner_pid(name) is not None:
-                continue
-            problem = _file_problem(overlay, path, locks_free=locks_free)
-            if problem is not None:
-                failures.append(problem)
-    return failures
-
-
-def _mode_problems(path: Path, wanted: int) -> list[str]:
-    info = path.lstat()
-    if stat.S_ISLNK(info.st_mode):
-        return [f"{path}: a symlink in the overlay"]
-    mode = stat.S_IMODE(info.st_mode)
-    return [] if mode == wanted else [f"{path}: mode {mode:o}, want {wanted:o}"]
-
-
-def _file_problem(overlay: Overlay, path: Path, *, locks_free: bool) -> str | None:
-    relative = path.relative_to(overlay.root)
-    parts = relative.parts
-    try:
-        if parts == (WORKSPACE_FILE,):
-            read_record(path, WorkspaceRecord)
-        elif parts == (SESSIONS_FILE,):
-            read_record(path, RoleSessionsFile)
-        elif parts == (HISTORY_FILE,):
-            for number, line in enumerate(path.read_text(encoding="utf-8").split("\n")[:-1]):
-                if not isinstance(json.loads(line), dict):
-                    return f"{path}:{number + 1}: not a JSON object"
-        elif len(parts) == 2 and parts[0] == "ticket-claims" and path.suffix == ".json":
-            claim = read_record(path, TicketClaim)
-            if encoded_name(claim.ticket_id) != path.stem:
-                return f"{path}: holds a claim on {claim.ticket_id}"
-        elif len(parts) == 2 and parts[0] == "pending" and path.suffix == ".json":
-            read_record(path, PendingLaunch)
-        elif len(parts) == 2 and parts[0] == "locks" and path.suffix == ".lock":
-            if locks_free and locking.is_held(path):
-                return f"{path}: lock still held"
-        else:
-            return f"{path}: unexpected file in the overlay"
-    except (RecordError, ValueError, OSError) as exc:
-        return f"{path}: {exc}"
-    return None
-
-
-def held_locks(overlay: Overlay) -> list[str]:
-    if not overlay.locks_dir.is_dir():
-        return []
-    return sorted(p.name for p in overlay.locks_dir.iterdir() if locking.is_held(p))
-
-
-def temp_files(overlay: Overlay) -> list[Path]:
-    return atomicfile.leftover_temp_files(overlay.root) if overlay.root.exists() else []
-
-
-def history(overlay: Overlay) -> list[dict[str, Any]]:
-    if not overlay.history_path.exists():
-        return []
-    return [json.loads(line) for line in overlay.history_path.read_text().splitlines()]
-
-
-def claim_holders(overlay: Overlay) -> dict[str, str]:
-    """``{ticket id: pod}`` straight from the claim files."""
-    holders = {}
-    if overlay.claims_dir.is_dir():
-        for path in overlay.claims_dir.glob("*.json"):
-            claim = read_record(path, TicketClaim)
-            holders[claim.ticket_id] = claim.pod_name
-    return holders
-
-
-def replay_history(overlay: Overlay) -> list[str]:
-    """Replay ``history.jsonl``: every change must start from the state the one before left,
-    and the end state must be the claim files on disk."""
-    failures: list[str] = []
-    state: dict[str, str] = {}
-    for number, entry in enumerate(history(overlay), start=1):
-        ticket = entry["ticket_id"]
-        old = entry["old"]["pod_name"] if entry["old"] else None
-        new = entry["new"]["pod_name"] if entry["new"] else None
-        if state.get(ticket) != old:
-            failures.append(
-                f"history line {number}: {entry['action']} of {ticket} from {old!r}"
-                f" but {state.get(ticket)!r} held it"
-            )
-        if new is None:
-            state.pop(ticket, None)
-        else:
-            state[ticket] = new
-    on_disk = claim_holders(overlay)
-    if state != on_disk:
-        failures.append(f"history ends in {state}, claim files say {on_disk}")
-    return failures
-
-
-# --- scenarios --------------------------------------------------------------------
 
 
 @dataclass
@@ -483,7 +157,7 @@ print(done)
 
 WATCHER = """
 import json, os, pathlib
-from yoi_ticket.overlay.folder import TicketClaim, read_record
+from yoi_ticket.overlay.records import TicketClaim, read_record
 claims_dir, stop = args
 seen = bad = 0
 while not os.path.exists(stop):
@@ -547,71 +221,6 @@ def interleaved_claims(
     if temp_files(overlay):
         report.failures.append(f"temp files left: {temp_files(overlay)}")
     return report
-
-
-# --- doctor after a crash -------------------------------------------------------------
-
-SAFE_LEFTOVERS = {"YT406": "dead pending launch", "YT407": "leftover temporary file"}
-CLAIM_FINDINGS = {"YT401", "YT402"}  # true statements about stale or finished claims
-
-
-def doctor_local(worker: Worker, overlay: Overlay, *extra: str) -> tuple[list[dict[str, Any]], str]:
-    """YT4xx findings of ``doctor --format json`` (run by ``worker``) and its stderr."""
-    result = worker.run(cli_job(overlay, "doctor", "--format", "json", "--select", "YT4", *extra))
-    if result.rc not in (0, 1) or "Traceback" in result.err:
-        raise AssertionError(f"doctor exit {result.rc}: {result.err}")
-    diagnostics: list[dict[str, Any]] = json.loads(result.out)["diagnostics"]
-    return diagnostics, result.err
-
-
-def overlay_snapshot(overlay: Overlay) -> dict[str, bytes]:
-    """The bytes of every claim file and of role-sessions.json."""
-    files = sorted(overlay.claims_dir.glob("*.json")) if overlay.claims_dir.is_dir() else []
-    if overlay.sessions_path.exists():
-        files.append(overlay.sessions_path)
-    return {str(path): path.read_bytes() for path in files}
-
-
-def check_after_crash(worker: Worker, overlay: Overlay) -> list[str]:
-    """After a process died mid-change: every file parses, no lock is held, doctor reports
-    exactly the leftovers (temp files, dead pending records) and nothing it could not
-    explain, ``--fix`` removes exactly those and leaves claims and sessions alone."""
-    failures = check_overlay(overlay)
-    diagnostics, _ = doctor_local(worker, overlay)
-    codes = {d["code"] for d in diagnostics}
-    unexplained = codes - set(SAFE_LEFTOVERS) - CLAIM_FINDINGS
-    if unexplained:
-        failures.append(f"doctor reports {sorted(unexplained)}: {diagnostics}")
-    temps = {str(path) for path in temp_files(overlay)}
-    dead = {str(p) for p in overlay.pending_dir.glob("*.json")} if overlay.exists() else set()
-    reported = {
-        code: {d["path"] for d in diagnostics if d["code"] == code} for code in SAFE_LEFTOVERS
-    }
-    if reported["YT407"] != temps:
-        failures.append(f"temp files {sorted(temps)}, YT407 for {sorted(reported['YT407'])}")
-    if reported["YT406"] != dead:
-        failures.append(f"pending records {sorted(dead)}, YT406 for {sorted(reported['YT406'])}")
-    before = overlay_snapshot(overlay)
-    diagnostics, _ = doctor_local(worker, overlay, "--fix")
-    left = [d for d in diagnostics if d["code"] in SAFE_LEFTOVERS]
-    if left or temp_files(overlay) or (overlay.exists() and any(overlay.pending_dir.iterdir())):
-        failures.append(f"--fix left {left} {temp_files(overlay)}")
-    if overlay_snapshot(overlay) != before:
-        failures.append("--fix changed a claim or the role sessions")
-    return failures
-
-
-def locks_free_now(overlay: Overlay) -> list[str]:
-    """Each overlay lock can be taken at once (timeout 0)."""
-    failures = []
-    if overlay.locks_dir.is_dir():
-        for path in sorted(overlay.locks_dir.iterdir()):
-            lock = locking.try_hold(path, timeout=0)
-            if lock is None:
-                failures.append(f"{path.name} is still locked")
-            else:
-                lock.release()
-    return failures
 
 
 # --- kills at random moments ----------------------------------------------------------

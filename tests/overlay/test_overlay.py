@@ -17,16 +17,10 @@ from harness.overlay import dead_pid
 from yoi_ticket.errors import UsageError
 from yoi_ticket.files import atomicfile
 from yoi_ticket.overlay.claims import claim, list_claims, read_claim
-from yoi_ticket.overlay.folder import (
-    Locations,
-    Overlay,
-    RecordError,
-    TicketClaim,
-    leftover_temp_files,
-    list_overlays,
-    other_overlays,
-)
+from yoi_ticket.overlay.folder import Overlay, leftover_temp_files, list_overlays, other_overlays
 from yoi_ticket.overlay.launch import run_launch
+from yoi_ticket.overlay.locations import Locations
+from yoi_ticket.overlay.records import RecordError, TicketClaim
 from yoi_ticket.overlay.sessions import record_session
 
 TICKET = "00001KSKBPDVG"

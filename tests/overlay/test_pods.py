@@ -12,15 +12,16 @@ import pytest
 
 from harness.overlay import dead_pid
 from yoi_ticket.overlay.claims import claim, list_claims
-from yoi_ticket.overlay.folder import Locations, Overlay, TicketClaim
+from yoi_ticket.overlay.folder import Overlay
+from yoi_ticket.overlay.locations import Locations, pid_alive
 from yoi_ticket.overlay.pods import (
     PodStatusChecker,
     metadata_path,
-    pid_alive,
     pod_status,
     read_pod_registry,
     restorable_pod_names,
 )
+from yoi_ticket.overlay.records import TicketClaim
 
 TICKETS = ("00001KSKBPDVG", "00001KSKBPHRG", "00001KSKBPVH0", "00001KSQK9T6R")
 
@@ -164,8 +165,8 @@ def test_known_pod_names_come_from_sessions_claims_registry_and_saved_pods(
     workspace: Path, sleeper: subprocess.Popen[bytes]
 ) -> None:
     from yoi_ticket.overlay.launch import launch
-    from yoi_ticket.overlay.pods import known_pod_names
     from yoi_ticket.overlay.sessions import record_session
+    from yoi_ticket.overlay.views import known_pod_names
 
     overlay = Overlay.for_workspace(workspace)
     assert known_pod_names(overlay) == set()

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from yoi_ticket.errors import RefusedError, UsageError
-from yoi_ticket.overlay.folder import Overlay, RecordError
+from yoi_ticket.overlay.folder import Overlay
+from yoi_ticket.overlay.records import RecordError
 from yoi_ticket.overlay.sessions import (
     default_role,
     get_session,

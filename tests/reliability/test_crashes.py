@@ -21,22 +21,20 @@ from pathlib import Path
 
 import pytest
 
-from harness.overlay import TICKETS, small_workspace
-from harness.reliability import (
-    KILLED,
-    Worker,
+from harness.checks import (
     check_after_crash,
     check_overlay,
     claim_holders,
-    cli_job,
     locks_free_now,
-    overlay_env,
-    random_kills,
     temp_files,
 )
+from harness.overlay import TICKETS, small_workspace
+from harness.reliability import KILLED, random_kills
+from harness.workers import Worker, cli_job, overlay_env
 from yoi_ticket.files import faults
 from yoi_ticket.overlay.claims import claim
-from yoi_ticket.overlay.folder import Locations, Overlay
+from yoi_ticket.overlay.folder import Overlay
+from yoi_ticket.overlay.locations import Locations
 from yoi_ticket.overlay.sessions import get_session, list_sessions
 
 pytestmark = pytest.mark.slow  # a stress run: not part of the oldest-versions pass

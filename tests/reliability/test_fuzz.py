@@ -28,17 +28,14 @@ from yoi_ticket.overlay import pending
 from yoi_ticket.overlay.claims import list_claims, read_claim
 from yoi_ticket.overlay.folder import (
     MAX_FILENAME_BYTES,
-    Locations,
     Overlay,
-    RecordError,
-    RoleSessionsFile,
-    TicketClaim,
     encoded_name,
     list_overlays,
     other_overlays,
-    read_record,
 )
+from yoi_ticket.overlay.locations import Locations
 from yoi_ticket.overlay.pods import PodStatusChecker, read_pod_registry
+from yoi_ticket.overlay.records import RecordError, RoleSessionsFile, TicketClaim, read_record
 from yoi_ticket.overlay.sessions import list_sessions, record_session
 from yoi_ticket.store.artifacts import (
     _relation_lines,

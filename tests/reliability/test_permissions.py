@@ -16,10 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from harness.checks import check_overlay
 from harness.overlay import TICKETS, small_workspace
-from harness.reliability import Result, Worker, check_overlay, cli_job
+from harness.workers import Result, Worker, cli_job
 from yoi_ticket.overlay.claims import claim
-from yoi_ticket.overlay.folder import Locations, Overlay
+from yoi_ticket.overlay.folder import Overlay
+from yoi_ticket.overlay.locations import Locations
 
 pytestmark = pytest.mark.slow  # a stress run: not part of the oldest-versions pass
 

@@ -8,6 +8,7 @@ bench/stress.py runs the same scenarios for longer (200 rounds, 2,000 sessions).
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,15 +17,10 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO_ROOT
+from harness.checks import check_overlay, history
 from harness.overlay import TICKETS, small_workspace
-from harness.reliability import (
-    Gang,
-    check_overlay,
-    claim_race,
-    history,
-    interleaved_claims,
-    session_writers,
-)
+from harness.reliability import claim_race, interleaved_claims, session_writers
+from harness.workers import Gang
 from yoi_ticket.overlay.folder import Overlay
 
 pytestmark = pytest.mark.slow  # a stress run: not part of the oldest-versions pass
@@ -93,3 +89,23 @@ def test_the_stress_script_runs_its_quick_version_with_no_failures() -> None:
         assert any(line.startswith(section) and "failures 0" in line for line in lines), lines
     assert any("SIGKILLed" in line and "failures 0" in line for line in lines), lines
     assert any("fuzzed parsers" in line and "failures 0" in line for line in lines), lines
+
+
+def test_the_stress_script_loads_the_harness_without_tests_on_sys_path(tmp_path: Path) -> None:
+    """bench/stress.py imports the harness package by location: tests/ stays off sys.path."""
+    tests = REPO_ROOT / "tests"
+    code = f"""
+import json, runpy, sys
+runpy.run_path({str(REPO_ROOT / "bench" / "stress.py")!r}, run_name="stress")
+import harness.workers
+print(json.dumps({{"path": sys.path, "harness": sys.modules["harness"].__file__,
+                  "workers": harness.workers.__file__}}))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    assert not [p for p in seen["path"] if p and Path(p).resolve().is_relative_to(tests)]
+    assert Path(seen["harness"]) == tests / "harness" / "__init__.py"
+    assert Path(seen["workers"]) == tests / "harness" / "workers.py"

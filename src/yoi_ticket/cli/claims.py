@@ -20,7 +20,8 @@ from yoi_ticket.cli.options import (
 )
 
 if TYPE_CHECKING:
-    from yoi_ticket.overlay.folder import Overlay, TicketClaim
+    from yoi_ticket.overlay.folder import Overlay
+    from yoi_ticket.overlay.records import TicketClaim
 
 StaleOption = Annotated[bool, typer.Option("--stale", help="Only claims whose Pod is stale.")]
 ForceReleaseOption = Annotated[bool, typer.Option("--force", help="Release another Pod's claim.")]

@@ -67,7 +67,7 @@ def _remove_dead_pending(ctx: DoctorContext, path: Path) -> bool:
 def _remove_temp_file(ctx: DoctorContext, path: Path) -> bool:
     from yoi_ticket.doctor.rules.local import local_view
     from yoi_ticket.files import atomicfile
-    from yoi_ticket.overlay.pods import pid_alive
+    from yoi_ticket.overlay.locations import pid_alive
 
     overlay = local_view(ctx).overlay
     overlay.refuse_untrusted()  # never remove anything through a symlink or in another's overlay

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from yoi_ticket.store.models import Event
+from yoi_ticket.store.thread import Event
 
 MARKER_PRECHECK = "<<<<<<<"
 MARKER_PRECHECK_BYTES = MARKER_PRECHECK.encode()

@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path, PurePosixPath
 
 from yoi_ticket.files import textfile
 from yoi_ticket.files.fsutil import write_text_atomic
+from yoi_ticket.git import run_git
 from yoi_ticket.merge.item import merge_item
 from yoi_ticket.merge.lines import LineMergeError, MergeText, merge_in_place
 from yoi_ticket.merge.thread import final_states, merge_thread
@@ -127,18 +127,10 @@ def _ticket_merge(
 
 
 def _git_dir(root: Path) -> Path | None:
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "--absolute-git-dir"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=False,
-            stdin=subprocess.DEVNULL,
-        )
-    except OSError:
+    done = run_git(root, "rev-parse", "--absolute-git-dir")
+    if done is None:
         return None
-    value = done.stdout.strip()
+    value = done.stdout_text.strip()
     return Path(value) if done.returncode == 0 and value else None
 
 

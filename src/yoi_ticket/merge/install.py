@@ -22,7 +22,6 @@ import os
 import re
 import shlex
 import shutil
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from yoi_ticket.errors import UsageError
 from yoi_ticket.files.fsutil import read_regular, write_text_atomic
+from yoi_ticket.git import GitResult, run_git
 from yoi_ticket.store.config import load_config
 
 if TYPE_CHECKING:
@@ -67,25 +67,16 @@ def driver_command(python: str | None = None) -> str:
     return f"{shlex.quote(interpreter)} -m yoi_ticket merge-driver run --marker-size %L %O %A %B %P"
 
 
-def git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run git in ``cwd``; a missing git becomes a :class:`UsageError`."""
-    try:
-        return subprocess.run(
-            ["git", *args],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            check=False,
-            stdin=subprocess.DEVNULL,
-        )
-    except OSError as exc:
-        raise UsageError(f"cannot run git: {exc.strerror or exc}") from None
+def git(cwd: Path, *args: str) -> GitResult:
+    """Run git in ``cwd``; a missing git is a :class:`~yoi_ticket.git.GitUnavailableError`
+    (a usage error)."""
+    return run_git(cwd, *args, required=True)
 
 
 def repository(workspace: Path) -> tuple[Path, Path] | None:
     """The work tree top and the git dir of the repository holding ``workspace``."""
     done = git(workspace, "rev-parse", "--show-toplevel", "--absolute-git-dir")
-    lines = done.stdout.splitlines()
+    lines = done.stdout_text.splitlines()
     if done.returncode != 0 or len(lines) != 2:
         return None
     return Path(lines[0]), Path(lines[1])
@@ -94,7 +85,7 @@ def repository(workspace: Path) -> tuple[Path, Path] | None:
 def configured_driver(workspace: Path) -> str | None:
     """``merge.yoi-ticket.driver`` as git sees it (any config scope), or ``None``."""
     done = git(workspace, "config", "--get", DRIVER_KEY)
-    value = done.stdout.strip()
+    value = done.stdout_text.strip()
     return value if done.returncode == 0 and value else None
 
 
@@ -238,7 +229,7 @@ def _installed_line(line: str) -> bool:
 
 def _local_value(top: Path, key: str) -> str | None:
     done = git(top, "config", "--local", "--get", key)
-    return done.stdout.rstrip("\n") if done.returncode == 0 else None
+    return done.stdout_text.rstrip("\n") if done.returncode == 0 else None
 
 
 def _set_config(top: Path, key: str, value: str) -> None:
@@ -248,7 +239,7 @@ def _set_config(top: Path, key: str, value: str) -> None:
 def _run_config(top: Path, *args: str) -> None:
     done = git(top, "config", "--local", *args)
     if done.returncode != 0:
-        message = done.stderr.strip().splitlines()
+        message = done.stderr_text.strip().splitlines()
         raise UsageError(
             f"git config {args[-1]} failed: {message[0] if message else done.returncode}"
         )

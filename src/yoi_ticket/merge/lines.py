@@ -8,10 +8,11 @@ Conflict markers are labelled ``ours`` and ``theirs``.
 from __future__ import annotations
 
 import os
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from yoi_ticket.git import GitResult, GitUnavailableError, run_git
 
 LABELS = ("-L", "ours", "-L", "base", "-L", "theirs")
 
@@ -28,16 +29,14 @@ class LineMergeError(Exception):
     """``git merge-file`` could not run or failed (not the same as a conflict)."""
 
 
-def _merge_file(args: list[str]) -> subprocess.CompletedProcess[bytes]:
+def _merge_file(args: list[str]) -> GitResult:
     try:
-        done = subprocess.run(
-            ["git", "merge-file", *args], capture_output=True, check=False, stdin=subprocess.DEVNULL
-        )
-    except OSError as exc:
-        raise LineMergeError(f"cannot run git merge-file: {exc.strerror or exc}") from None
+        done = run_git(None, "merge-file", *args, required=True)
+    except GitUnavailableError as exc:
+        raise LineMergeError(f"cannot run git merge-file: {exc.reason}") from None
     # git merge-file exits with the number of conflicts (capped at 127), negative on error
     if done.returncode < 0 or done.returncode > 127:
-        message = done.stderr.decode("utf-8", "replace").strip() or f"exit {done.returncode}"
+        message = done.stderr_text.strip() or f"exit {done.returncode}"
         raise LineMergeError(f"git merge-file failed: {message}")
     return done
 

@@ -16,16 +16,10 @@ from pathlib import Path
 from yoi_ticket.errors import RefusedError, YoiError
 from yoi_ticket.files import atomicfile, faults
 from yoi_ticket.overlay import pending
-from yoi_ticket.overlay.folder import (
-    Overlay,
-    RecordError,
-    TicketClaim,
-    encoded_name,
-    now,
-    read_record,
-    this_host,
-)
+from yoi_ticket.overlay.folder import Overlay, encoded_name
+from yoi_ticket.overlay.locations import now, this_host
 from yoi_ticket.overlay.pods import STALE, PodStatus, PodStatusChecker
+from yoi_ticket.overlay.records import RecordError, TicketClaim, read_record
 from yoi_ticket.store.ids import decode_filename, validate_pod_name, validate_ticket_id
 from yoi_ticket.store.workspace import CASE_INSENSITIVE_PLATFORMS
 
@@ -328,7 +322,7 @@ def _history(
 
 
 def _record_session(overlay: Overlay, request: ClaimRequest, *, default_origin: str) -> None:
-    from yoi_ticket.overlay.folder import RelatedTicket
+    from yoi_ticket.overlay.records import RelatedTicket
     from yoi_ticket.overlay.sessions import record_session
 
     record_session(

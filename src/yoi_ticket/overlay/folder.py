@@ -1,4 +1,5 @@
-"""The local overlay (SPEC 5): where it lives, its JSON records, and its bookkeeping.
+"""The overlay folder of one workspace (SPEC 5) and its bookkeeping: paths, locks,
+trust checks, ``workspace.json``, ``history.jsonl``, and the list of all overlays.
 
 Layout of ``<data dir>/workspaces/<workspace key>/``::
 
@@ -9,38 +10,31 @@ Layout of ``<data dir>/workspaces/<workspace key>/``::
     history.jsonl                one HistoryEntry per line
     locks/                       empty OS lock files (see locking.py)
 
-Every record is versioned; readers accept unknown fields and writers keep them.
-Nothing of the overlay is ever written inside the workspace.
+The records are in :mod:`yoi_ticket.overlay.records`, the data dir in
+:mod:`yoi_ticket.overlay.locations`. Nothing of the overlay is ever written inside
+the workspace.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import socket
 import stat
 import sys
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from yoi_ticket.errors import InvalidNameError, UsageError, YoiError
+from yoi_ticket.errors import InvalidNameError, UsageError
 from yoi_ticket.files import atomicfile
+from yoi_ticket.overlay.locations import DATA_DIR_ENV, HOME_ENV, Locations, now, pid_alive
+from yoi_ticket.overlay.records import SCHEMA_VERSION, RecordError, WorkspaceRecord, read_record
 from yoi_ticket.store.ids import encode_for_filename, validate_ticket_id
 from yoi_ticket.store.workspace import WorkspaceIdentity, identify
 
-SCHEMA_VERSION = 1
-MAX_RECORD_BYTES = 64 * 1024 * 1024  # a larger overlay file is reported, never parsed
 MAX_FILENAME_BYTES = 240  # leaves room for ".json" under the usual 255-byte limit
-
-DATA_DIR_ENV = "YOI_DATA_DIR"
-RUNTIME_DIR_ENV = "YOI_RUNTIME_DIR"
-HOME_ENV = "YOI_HOME"
 
 WORKSPACE_FILE = "workspace.json"
 SESSIONS_FILE = "role-sessions.json"
@@ -52,172 +46,6 @@ STATE_LOCK = "claims.lock"  # claims, releases, reclaims and launch set-up/commi
 SESSIONS_LOCK = "role-sessions.lock"
 WORKSPACE_LOCK = "workspace.lock"
 
-R = TypeVar("R", bound="Record")
-
-
-# --- records ------------------------------------------------------------------------
-
-
-class Record(BaseModel):
-    """A versioned JSON record: unknown fields are accepted and written back unchanged."""
-
-    # ``Infinity`` and ``NaN`` in unknown fields are written back as read, not as null.
-    model_config = ConfigDict(extra="allow", ser_json_inf_nan="constants")
-
-    def to_json(self) -> bytes:
-        text = json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False)
-        return (text + "\n").encode("utf-8")
-
-
-class TicketClaim(Record):
-    version: int = SCHEMA_VERSION
-    ticket_id: str
-    ticket_slug: str | None = None
-    pod_name: str
-    role: str
-    claimed_at: str
-    host: str
-
-
-class RelatedTicket(Record):
-    id: str
-    slug: str | None = None
-
-
-class RoleSession(Record):
-    pod_name: str
-    role: str
-    origin: str  # pre_ticket_intake | ticket_claim | role_launch (others are kept as read)
-    created_at: str
-    updated_at: str
-    session_id: str | None = None
-    related_tickets: list[RelatedTicket] = Field(default_factory=list)
-
-
-class RoleSessionsFile(Record):
-    version: int = SCHEMA_VERSION
-    workspace_root: str
-    sessions: dict[str, RoleSession] = Field(default_factory=dict)
-
-
-class PendingLaunch(Record):
-    version: int = SCHEMA_VERSION
-    ticket_id: str
-    pod_name: str
-    role: str
-    pid: int
-    host: str
-    started_at: str
-
-
-class WorkspaceRecord(Record):
-    version: int = SCHEMA_VERSION
-    canonical_path: str
-    created_at: str
-    seen_paths: list[str] = Field(default_factory=list)
-
-
-class RecordError(YoiError):
-    """An overlay file that cannot be read as the record it should hold."""
-
-
-def read_record(path: Path, model: type[R]) -> R:
-    """Read one JSON record; :class:`FileNotFoundError` passes, anything else is RecordError.
-
-    Symlinks are not followed and a FIFO or device is refused: an overlay file is a
-    regular file the overlay wrote, and reading never blocks or runs unbounded.
-    """
-    from yoi_ticket.files.fsutil import read_regular
-
-    try:
-        data = read_regular(path, MAX_RECORD_BYTES, follow_symlinks=False)
-    except FileNotFoundError:
-        raise
-    except OSError as exc:
-        raise RecordError(
-            f"{path}: cannot read: {exc.strerror or exc}",
-            hint="fix or remove the file; 'yoi ticket doctor' reports it",
-        ) from None
-    if len(data) > MAX_RECORD_BYTES:
-        raise RecordError(
-            f"{path}: larger than {MAX_RECORD_BYTES} bytes, not read",
-            hint="fix or remove the file; 'yoi ticket doctor' reports it",
-        )
-    try:
-        record = model.model_validate_json(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "file"
-        raise RecordError(
-            f"{path}: not a valid {model.__name__} ({where}: {first['msg']})",
-            hint="fix or remove the file; 'yoi ticket doctor' reports it",
-        ) from None
-    version = getattr(record, "version", SCHEMA_VERSION)
-    if isinstance(version, int) and version > SCHEMA_VERSION:
-        raise RecordError(
-            f"{path}: written by a newer yoi-ticket (version {version})",
-            hint="upgrade yoi-ticket to change this overlay",
-        )
-    return record
-
-
-# --- locations ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Locations:
-    """The per-user data dir (overlays, Pod metadata) and runtime dir (Pod registry)."""
-
-    data_dir: Path
-    runtime_dir: Path
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Locations:
-        env = os.environ if environ is None else environ
-        home = env.get(HOME_ENV) or None
-        data = env.get(DATA_DIR_ENV) or home
-        if data is None:
-            import platformdirs
-
-            data = platformdirs.user_data_dir("yoi")
-        runtime = env.get(RUNTIME_DIR_ENV) or (str(Path(home) / "run") if home else None)
-        if runtime is None:
-            import platformdirs
-
-            runtime = platformdirs.user_runtime_dir("yoi")
-        return cls(Path(os.path.abspath(data)), Path(os.path.abspath(runtime)))
-
-    @classmethod
-    def quietly_from_env(cls) -> Locations:
-        """:meth:`from_env` without platformdirs' warning about an unset XDG_RUNTIME_DIR
-        (for doctor, which only compares paths with them: CI runs without one)."""
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return cls.from_env()
-
-    @property
-    def workspaces_dir(self) -> Path:
-        return self.data_dir / "workspaces"
-
-    @property
-    def pods_dir(self) -> Path:
-        return self.data_dir / "pods"
-
-    @property
-    def pod_registry(self) -> Path:
-        return self.runtime_dir / "pods.json"
-
-
-def this_host() -> str:
-    return socket.gethostname()
-
-
-def now() -> str:
-    """The current UTC time as the store writes it: ``2026-05-27T00:00:06Z``."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
 
 def encoded_name(ticket_id: str) -> str:
     """``<enc-id>`` of a validated ticket id, short enough to be a file name."""
@@ -225,9 +53,6 @@ def encoded_name(ticket_id: str) -> str:
     if len(encoded) > MAX_FILENAME_BYTES:
         raise InvalidNameError(f"ticket id {ticket_id[:40]!r}... is too long to be stored locally")
     return encoded
-
-
-# --- one workspace's overlay --------------------------------------------------------
 
 
 class Overlay:
@@ -474,8 +299,6 @@ def other_overlays(overlay: Overlay) -> list[OverlayInfo]:
 
 def leftover_temp_files(overlay: Overlay) -> list[Path]:
     """Temp files in the overlay whose writer is no longer running (safe to remove)."""
-    from yoi_ticket.overlay.pods import pid_alive
-
     leftovers: list[Path] = []
     if not overlay.exists():
         return leftovers

@@ -39,8 +39,10 @@ from yoi_ticket.overlay.claims import (
     read_claim,
     refuse_if_launching,
 )
-from yoi_ticket.overlay.folder import Overlay, TicketClaim, now, this_host
+from yoi_ticket.overlay.folder import Overlay
+from yoi_ticket.overlay.locations import now, this_host
 from yoi_ticket.overlay.pods import STALE, PodStatus, PodStatusChecker
+from yoi_ticket.overlay.records import TicketClaim
 
 TICKET_ENV = "YOI_TICKET_ID"
 POD_ENV = "YOI_POD_NAME"
@@ -139,7 +141,7 @@ class LaunchAttempt:
             )
             atomicfile.remove(overlay.pending_path(request.ticket_id))
         faults.point("launch.before_session")
-        from yoi_ticket.overlay.folder import RelatedTicket
+        from yoi_ticket.overlay.records import RelatedTicket
         from yoi_ticket.overlay.sessions import record_session
 
         record_session(

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from yoi_ticket.files import atomicfile, locking
-from yoi_ticket.overlay.folder import Overlay, PendingLaunch, RecordError, read_record
+from yoi_ticket.overlay.folder import Overlay
+from yoi_ticket.overlay.records import PendingLaunch, RecordError, read_record
 from yoi_ticket.store.ids import decode_filename, encode_for_filename, unsafe_component_reason
 
 

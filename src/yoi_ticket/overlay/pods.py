@@ -12,12 +12,11 @@ from __future__ import annotations
 import json
 import os
 import socket
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from yoi_ticket.overlay.folder import Locations, Overlay, this_host
+from yoi_ticket.overlay.locations import Locations, pid_alive, this_host
 from yoi_ticket.store.ids import unsafe_component_reason
 
 LIVE = "live"
@@ -115,38 +114,6 @@ def _allocation(entry: object) -> Allocation | None:
     )
 
 
-def pid_alive(pid: int) -> bool:
-    """Whether a process with this pid exists (one we may not signal still counts)."""
-    if pid <= 0:
-        return False
-    if sys.platform == "win32":  # pragma: no cover - not Linux
-        return _windows_pid_alive(pid)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except OSError:
-        return False
-    return True
-
-
-def _windows_pid_alive(pid: int) -> bool:  # pragma: no cover - not Linux
-    import ctypes
-
-    kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined,unused-ignore]
-    handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
-    if not handle:
-        return bool(kernel32.GetLastError() == 5)  # access denied: it exists
-    code = ctypes.c_ulong()
-    try:
-        kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
-    finally:
-        kernel32.CloseHandle(handle)
-    return code.value == 259  # STILL_ACTIVE
-
-
 def socket_accepts(path: str, timeout: float = SOCKET_TIMEOUT) -> bool | None:
     """Whether the Unix socket at ``path`` accepts a connection (``None``: cannot tell here)."""
     family = getattr(socket, "AF_UNIX", None)
@@ -213,21 +180,3 @@ def restorable_pod_names(locations: Locations) -> list[str]:
     return sorted(
         e.name for e in entries if e.is_dir() and (Path(e.path) / METADATA_FILE).is_file()
     )
-
-
-def known_pod_names(overlay: Overlay) -> set[str]:
-    """Every Pod name this machine knows for the workspace: role sessions, claims,
-    pending launches, the runtime registry and saved Pod metadata."""
-    from yoi_ticket.overlay.claims import list_claims
-    from yoi_ticket.overlay.pending import list_pending
-    from yoi_ticket.overlay.sessions import list_sessions
-
-    locations = overlay.locations
-    names = {a.pod_name for a in read_pod_registry(locations.pod_registry).allocations}
-    names.update(restorable_pod_names(locations))
-    if overlay.exists():
-        names.update(session.pod_name for session in list_sessions(overlay).sessions)
-        checker = PodStatusChecker(locations)
-        names.update(entry.claim.pod_name for entry in list_claims(overlay, checker).claims)
-        names.update(e.record.pod_name for e in list_pending(overlay) if e.record is not None)
-    return names

@@ -13,13 +13,13 @@ from pathlib import Path
 
 from yoi_ticket.errors import RefusedError, UsageError
 from yoi_ticket.files import atomicfile, faults
-from yoi_ticket.overlay.folder import (
-    Overlay,
+from yoi_ticket.overlay.folder import Overlay
+from yoi_ticket.overlay.locations import now
+from yoi_ticket.overlay.records import (
     RecordError,
     RelatedTicket,
     RoleSession,
     RoleSessionsFile,
-    now,
     read_record,
 )
 from yoi_ticket.store.ids import IdForm, id_form, unsafe_component_reason, validate_pod_name

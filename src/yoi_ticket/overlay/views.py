@@ -8,8 +8,15 @@ from typing import TYPE_CHECKING, Any
 from yoi_ticket import JSON_VERSION
 from yoi_ticket.errors import YoiError
 from yoi_ticket.overlay.claims import ClaimEntry, ClaimListing, list_claims, read_claim
-from yoi_ticket.overlay.folder import Overlay, RecordError, other_overlays
-from yoi_ticket.overlay.pods import STALE, PodStatusChecker
+from yoi_ticket.overlay.folder import Overlay, other_overlays
+from yoi_ticket.overlay.pending import list_pending
+from yoi_ticket.overlay.pods import (
+    STALE,
+    PodStatusChecker,
+    read_pod_registry,
+    restorable_pod_names,
+)
+from yoi_ticket.overlay.records import RecordError
 from yoi_ticket.overlay.sessions import SessionsListing, list_sessions
 
 if TYPE_CHECKING:
@@ -187,3 +194,17 @@ def ticket_document(store: Store, ticket_id: str) -> dict[str, Any]:
     location = store.find(ticket_id)
     claim = claim_cell_for(Overlay.for_workspace(store.workspace), location.id)
     return {"version": JSON_VERSION, "ticket": ticket_details(store, location, claim)}
+
+
+def known_pod_names(overlay: Overlay) -> set[str]:
+    """Every Pod name this machine knows for the workspace: role sessions, claims,
+    pending launches, the runtime registry and saved Pod metadata."""
+    locations = overlay.locations
+    names = {a.pod_name for a in read_pod_registry(locations.pod_registry).allocations}
+    names.update(restorable_pod_names(locations))
+    if overlay.exists():
+        names.update(session.pod_name for session in list_sessions(overlay).sessions)
+        checker = PodStatusChecker(locations)
+        names.update(entry.claim.pod_name for entry in list_claims(overlay, checker).claims)
+        names.update(e.record.pod_name for e in list_pending(overlay) if e.record is not None)
+    return names

@@ -1,4 +1,5 @@
-"""Typed models of the tracked ticket store: Ticket, Event, Relation, PlanRecord.
+"""Typed models of the tracked ticket store: Ticket, Relation, PlanRecord (thread
+events are :class:`yoi_ticket.store.thread.Event`).
 
 Models hold what was read, warts included; judging it is doctor's job. A
 model never fails to build from real data: parse problems are recorded on it.
@@ -7,9 +8,11 @@ model never fails to build from real data: parse problems are recorded on it.
 from __future__ import annotations
 
 import functools
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SkipValidation
+
+from yoi_ticket.store.thread import Event
 
 V2_STATES = ("planning", "ready", "queued", "inprogress", "done", "closed")
 V1_WORKFLOW_STATES = ("intake", *V2_STATES)
@@ -65,40 +68,6 @@ class Problem(BaseModel):
     file: str  # file name relative to the ticket folder, e.g. "thread.md"
     line: int | None = None
     message: str
-
-
-class Event(NamedTuple):
-    """One event of a ``thread.md``: its header attributes and Markdown body.
-
-    Events are built only by :func:`yoi_ticket.store.thread.parse_thread`, from values that
-    already have these types, and a large store has hundreds of thousands of them: they
-    are an immutable named tuple, not a validating model (building pydantic models cost a
-    sixth of the time doctor spends reading a ticket).
-    """
-
-    line: int  # 1-based line of the header comment
-    end_line: int  # 1-based last line of the event (inclusive)
-    header: str  # the header line as written
-    attrs: dict[str, str]
-    header_error: str | None  # why the header could not be parsed
-    # Where the body lies: text[start:end] of the thread, with the blank and "---" lines
-    # around it, which :attr:`body` leaves out (most checks never read the body).
-    text: str
-    body_span: tuple[int, int]
-    # attrs["event"], ["at"] and ["author"], which most checks read: looked up once
-    kind: str | None
-    at: str | None
-    author: str | None
-
-    @property
-    def body(self) -> str:
-        """The Markdown after the header, without blank lines around it and the ``---``."""
-        from yoi_ticket.store.thread import event_body
-
-        return event_body(self.text, *self.body_span)
-
-    def __repr__(self) -> str:
-        return f"Event(line={self.line}, header={self.header!r})"
 
 
 class Relation(BaseModel):

@@ -6,12 +6,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from yoi_ticket.errors import NotAWorkspaceError
+from yoi_ticket.git import run_git
 
 MARKER = ".yoi"
 WORKSPACE_ENV = "YOI_WORKSPACE"
@@ -152,8 +152,9 @@ def _normalise(path: Path) -> str:
 def _git_layout(resolved: Path) -> tuple[Path, Path] | None:
     """``(worktree root, main worktree or bare common dir)``, or ``None`` outside git.
 
-    Runs git directly (not through GitPython's wrapper) so that ``GIT_DIR`` and
-    friends, which git exports inside hooks, cannot point it at another repository.
+    Runs plain git (not GitPython's wrapper, which always passes them on) without
+    ``GIT_DIR`` and friends, which git exports inside hooks: they must not point it at
+    another repository.
     """
     lines = _git(
         resolved,
@@ -182,22 +183,11 @@ def _main_worktree(common: Path, toplevel: Path) -> Path:
 
 
 def _git(cwd: Path, *args: str) -> list[str] | None:
+    """The output lines of git run in ``cwd`` without the location variables (see
+    :func:`_git_layout`) and in the C locale; ``None`` when it fails or cannot run."""
     env = {k: v for k, v in os.environ.items() if k not in _GIT_LOCATION_ENV}
     env["LC_ALL"] = "C"
-    try:
-        done = subprocess.run(
-            ["git", *args],
-            cwd=cwd,
-            env=env,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="surrogateescape",
-            timeout=30,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
+    done = run_git(cwd, *args, env=env, timeout=30)
+    if done is None or done.returncode != 0:
         return None
-    if done.returncode != 0:
-        return None
-    return [line for line in done.stdout.splitlines() if line]
+    return [line for line in done.stdout_text.splitlines() if line]

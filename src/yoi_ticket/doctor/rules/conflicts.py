@@ -25,7 +25,7 @@ from yoi_ticket.merge.conflicts import (
     lost_events,
 )
 from yoi_ticket.store import artifacts
-from yoi_ticket.store.models import Event, Ticket
+from yoi_ticket.store.models import Ticket
 from yoi_ticket.store.reader import (
     ARTIFACTS,
     ITEM,
@@ -33,7 +33,7 @@ from yoi_ticket.store.reader import (
     TicketLocation,
     list_ticket_folder,
 )
-from yoi_ticket.store.thread import parse_thread
+from yoi_ticket.store.thread import Event, parse_thread
 
 E, W = Severity.ERROR, Severity.WARNING
 RELATIONS_PATH = f"{ARTIFACTS}/{artifacts.RELATIONS_FILE}"

@@ -23,7 +23,7 @@ from yoi_ticket.doctor.diagnostics import Finding, Severity
 from yoi_ticket.doctor.machine_paths import MachinePaths, PathHit
 from yoi_ticket.doctor.rule import rule
 from yoi_ticket.files import textfile
-from yoi_ticket.overlay.folder import Locations
+from yoi_ticket.overlay.locations import Locations
 from yoi_ticket.store.models import Ticket
 from yoi_ticket.store.reader import ARTIFACTS, ITEM, RESOLUTION, THREAD
 

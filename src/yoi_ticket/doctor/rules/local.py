@@ -17,18 +17,11 @@ from yoi_ticket.doctor.diagnostics import Finding, Severity
 from yoi_ticket.doctor.rule import rule
 from yoi_ticket.errors import YoiError
 from yoi_ticket.overlay.claims import ClaimListing, list_claims
-from yoi_ticket.overlay.folder import (
-    Locations,
-    Overlay,
-    OverlayInfo,
-    RecordError,
-    TicketClaim,
-    list_overlays,
-    other_overlays,
-    read_record,
-)
+from yoi_ticket.overlay.folder import Overlay, OverlayInfo, list_overlays, other_overlays
+from yoi_ticket.overlay.locations import Locations
 from yoi_ticket.overlay.pending import PendingEntry, list_pending
 from yoi_ticket.overlay.pods import STALE, PodRegistry, PodStatusChecker, restorable_pod_names
+from yoi_ticket.overlay.records import RecordError, TicketClaim, read_record
 from yoi_ticket.overlay.sessions import SessionsListing, list_sessions
 from yoi_ticket.store.workspace import MARKER
 

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from yoi_ticket.doctor.context import DoctorContext, RelationRef
 from yoi_ticket.doctor.diagnostics import Finding, Severity
 from yoi_ticket.doctor.rule import rule
-from yoi_ticket.store.models import PLAN_KINDS, RELATION_KINDS, Event, Ticket, as_text
+from yoi_ticket.store.models import PLAN_KINDS, RELATION_KINDS, Ticket, as_text
 from yoi_ticket.store.reader import ARTIFACTS, ITEM, THREAD
-from yoi_ticket.store.thread import last_state, parse_time
+from yoi_ticket.store.thread import Event, last_state, parse_time
 
 E, W = Severity.ERROR, Severity.WARNING
 RELATIONS_PATH = f"{ARTIFACTS}/relations.json"
