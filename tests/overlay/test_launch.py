@@ -14,7 +14,7 @@ import pytest
 from harness.overlay import kill, make_live, start_launch
 from yoi_ticket.errors import RefusedError
 from yoi_ticket.overlay import pending
-from yoi_ticket.overlay.claims import claim, list_claims, read_claim
+from yoi_ticket.overlay.claims import claim, list_claims, read_claim, reclaim
 from yoi_ticket.overlay.folder import Overlay
 from yoi_ticket.overlay.launch import LaunchCommandError, launch, run_launch
 from yoi_ticket.overlay.sessions import get_session, list_sessions
@@ -104,7 +104,7 @@ def test_the_context_manager_claims_nothing_on_error_or_abort(overlay: Overlay) 
     assert pending_files(overlay) == []
 
 
-def test_a_live_claim_refuses_a_launch_and_a_stale_one_is_replaced(
+def test_a_launch_refuses_a_live_and_a_stale_holder_and_reclaim_is_the_way(
     overlay: Overlay, sleeper: subprocess.Popen[bytes]
 ) -> None:
     claim(overlay, TICKET, "old-coder", "coder")
@@ -113,14 +113,24 @@ def test_a_live_claim_refuses_a_launch_and_a_stale_one_is_replaced(
         run_launch(overlay, TICKET, "coder-1", "coder", ["true"])
 
     make_live(overlay)  # no Pod is allocated any more: the old claim is stale
-    assert run_launch(overlay, TICKET, "coder-1", "coder", ["true"]) == 0
-    assert claim_holders(overlay) == ["coder-1"]
-    entry = json.loads(overlay.history_path.read_text().splitlines()[-1])
-    assert (entry["action"], entry["old"]["pod_name"], entry["old_status"]) == (
-        "reclaim",
-        "old-coder",
-        "stale",
+    with pytest.raises(RefusedError, match=r"status stale") as refused:
+        run_launch(overlay, TICKET, "coder-1", "coder", ["true"])
+    assert refused.value.hint == (
+        f"the holder is stale; take the ticket over with: yoi ticket reclaim {TICKET}"
+        " --pod coder-1 --role coder"
     )
+    assert claim_holders(overlay) == ["old-coder"]  # a stale claim is never replaced silently
+    assert pending_files(overlay) == []
+
+    reclaim(overlay, TICKET, "coder-1", "coder")
+    assert run_launch(overlay, TICKET, "coder-1", "coder", ["true"]) == 0  # its own claim
+    assert claim_holders(overlay) == ["coder-1"]
+    actions = [json.loads(line) for line in overlay.history_path.read_text().splitlines()]
+    assert [(a["action"], a["old"] and a["old"]["pod_name"]) for a in actions] == [
+        ("claim", None),
+        ("reclaim", "old-coder"),
+        ("claim", "coder-1"),
+    ]
 
 
 @pytest.mark.parametrize("victims", ["launcher", "launcher and command"])

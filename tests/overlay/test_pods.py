@@ -16,7 +16,7 @@ from yoi_ticket.overlay.folder import Overlay
 from yoi_ticket.overlay.locations import Locations, pid_alive
 from yoi_ticket.overlay.pods import (
     PodStatusChecker,
-    metadata_path,
+    metadata_paths,
     pod_status,
     read_pod_registry,
     restorable_pod_names,
@@ -153,8 +153,11 @@ def test_registry_entries_keep_their_extra_fields(yoi_home: Path) -> None:
 
 def test_unsafe_pod_names_never_reach_the_pods_folder(yoi_home: Path) -> None:
     locations = Locations.from_env()
-    assert metadata_path(locations, "../escape") is None
-    assert metadata_path(locations, "ok") == locations.pods_dir / "ok" / "metadata.json"
+    (locations.data_dir / "escape").mkdir(parents=True)
+    (locations.data_dir / "escape" / "metadata.json").write_text("{}")
+    assert metadata_paths(locations, "../escape") == []
+    save_metadata(locations, "ok")
+    assert metadata_paths(locations, "ok") == [locations.pods_dir / "ok" / "metadata.json"]
     stray = TicketClaim(ticket_id="x", pod_name="../../etc", role="coder", claimed_at="t", host="h")
     assert PodStatusChecker(locations, host="h").status(stray.pod_name, stray.host).status == (
         "stale"

@@ -167,11 +167,11 @@ def claim(
         refuse_if_launching(overlay, ticket_id)
         existing = read_claim(overlay, ticket_id)
         if existing is not None:
-            if _same_holder(existing, request):
+            if same_holder(existing, request):
                 _repair_session(overlay, request)
                 return ClaimOutcome(existing, changed=False)
             status = PodStatusChecker(overlay.locations).status(existing.pod_name, existing.host)
-            raise _taken(ticket_id, request, existing, status)
+            raise taken(ticket_id, request, existing, status)
         new = commit(overlay, request, replacing=None, action=CLAIM)
     _record_session(overlay, request, default_origin="ticket_claim")
     return ClaimOutcome(new, changed=True)
@@ -194,7 +194,7 @@ def reclaim(
         faults.point("reclaim.locked")
         refuse_if_launching(overlay, ticket_id)
         existing = read_claim(overlay, ticket_id)
-        if existing is not None and _same_holder(existing, request):
+        if existing is not None and same_holder(existing, request):
             _repair_session(overlay, request)
             return ClaimOutcome(existing, changed=False)
         if existing is not None:
@@ -350,11 +350,11 @@ def _repair_session(overlay: Overlay, request: ClaimRequest) -> None:
     _record_session(overlay, request, default_origin="ticket_claim")
 
 
-def _same_holder(existing: TicketClaim, request: ClaimRequest) -> bool:
+def same_holder(existing: TicketClaim, request: ClaimRequest) -> bool:
     return existing.pod_name == request.pod_name and existing.role == request.role
 
 
-def _taken(
+def taken(
     ticket_id: str, request: ClaimRequest, existing: TicketClaim, status: PodStatus
 ) -> RefusedError:
     if status.status == STALE:

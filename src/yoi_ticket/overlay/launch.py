@@ -6,12 +6,13 @@
         spawn_pod(env=attempt.environment())   # raise, or call attempt.abort(), on failure
     attempt.claim                              # the claim, written when the block succeeded
 
-1. Under the state lock: refuse if the ticket has a live, restorable or foreign
-   claim or a launch in flight; take the ticket's pending lock and write
-   ``pending/<enc-id>.json``. The lock stays held for the whole launch.
+1. Under the state lock: refuse if the ticket has a claim of another holder (a stale
+   one too: only ``reclaim`` replaces it) or a launch in flight; take the ticket's
+   pending lock and write ``pending/<enc-id>.json``. The lock stays held for the whole
+   launch. The holder itself may launch again (its Pod restarted).
 2. The caller starts the Pod (:func:`run_launch` runs a command with
    ``YOI_TICKET_ID``, ``YOI_POD_NAME`` and ``YOI_ROLE`` set).
-3. Success: write the claim (replacing a stale one) and the role session,
+3. Success: write the claim and the role session,
    remove the pending record. Failure: remove the pending record, claim nothing.
 4. A launcher that dies leaves a pending record whose lock the OS has freed:
    a dead record, which never blocks a retry.
@@ -31,17 +32,17 @@ from yoi_ticket.files import atomicfile, faults, locking
 from yoi_ticket.overlay import pending
 from yoi_ticket.overlay.claims import (
     CLAIM,
-    RECLAIM,
     ClaimRequest,
     commit,
-    holder_text,
     prepare,
     read_claim,
     refuse_if_launching,
+    same_holder,
+    taken,
 )
 from yoi_ticket.overlay.folder import Overlay
 from yoi_ticket.overlay.locations import now, this_host
-from yoi_ticket.overlay.pods import STALE, PodStatus, PodStatusChecker
+from yoi_ticket.overlay.pods import PodStatus, PodStatusChecker
 from yoi_ticket.overlay.records import TicketClaim
 
 TICKET_ENV = "YOI_TICKET_ID"
@@ -135,7 +136,7 @@ class LaunchAttempt:
                 overlay,
                 request,
                 replacing=existing,
-                action=RECLAIM if existing is not None else CLAIM,
+                action=CLAIM,
                 old_status=status,
                 via="launch",
             )
@@ -206,13 +207,11 @@ def run_launch(
 def _refuse_held(
     overlay: Overlay, request: ClaimRequest, existing: TicketClaim | None
 ) -> PodStatus | None:
-    """Refuse unless the ticket is unclaimed or its holder is stale; the holder's status."""
+    """Refuse unless the ticket is unclaimed or claimed by this very Pod and role; a stale
+    holder is refused too, with the ``reclaim`` command as the hint."""
     if existing is None:
         return None
     status = PodStatusChecker(overlay.locations).status(existing.pod_name, existing.host)
-    if status.status != STALE:
-        raise RefusedError(
-            f"ticket {request.ticket_id} is already claimed by {holder_text(existing, status)}",
-            hint="only an unclaimed ticket or one with a stale holder can be launched",
-        )
+    if not same_holder(existing, request):
+        raise taken(request.ticket_id, request, existing, status)
     return status

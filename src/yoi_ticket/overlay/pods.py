@@ -1,8 +1,14 @@
 """Pod status (SPEC 6): live, restorable, foreign or stale.
 
-* **live**: ``<runtime dir>/pods.json`` lists the Pod and its pid is alive. When
-  its socket does not accept a connection it is still live, flagged unreachable.
-* **restorable**: not live, but ``<data dir>/pods/<pod>/metadata.json`` exists.
+yoi renamed Pods to Workers on 2026-06-26 (UPSTREAM.md section 2); a machine may hold
+both eras' files at once, and both are read:
+
+* **live**: ``<runtime dir>/workers.json`` (``worker_name``) or ``pods.json``
+  (``pod_name``) lists the Pod and its pid is alive. When its socket does not accept a
+  connection it is still live, flagged unreachable: a live pid is never called stale.
+* **restorable**: not live, but ``metadata.json`` under ``<data dir>/workers/<pod>/`` or
+  ``<data dir>/pods/<pod>/`` (also in the legacy data dir) exists and parses. Metadata
+  that does not parse does not make a Pod restorable; the status says why.
 * **foreign**: the claim was made on another host; nothing here can verify it.
 * **stale**: none of the above.
 """
@@ -67,8 +73,20 @@ class PodStatus:
         return self.status in (LIVE, RESTORABLE)
 
 
+NAME_KEYS = ("worker_name", "pod_name")
+
+
+def read_pod_registries(locations: Locations) -> PodRegistry:
+    """Both eras' live tables as one registry; their errors joined."""
+    found = [read_pod_registry(path) for path in locations.pod_registries]
+    errors = [registry.error for registry in found if registry.error]
+    allocations = tuple(a for registry in found for a in registry.allocations)
+    return PodRegistry(allocations, "; ".join(errors) or None)
+
+
 def read_pod_registry(path: Path) -> PodRegistry:
-    """Read ``pods.json``; a missing file is an empty registry, a bad one an ``error``."""
+    """Read one live table (``workers.json`` or ``pods.json``); a missing or empty file is
+    an empty registry (yoi truncates it when nothing is allocated), a bad one an ``error``."""
     from yoi_ticket.files.fsutil import read_regular
 
     try:
@@ -78,6 +96,10 @@ def read_pod_registry(path: Path) -> PodRegistry:
         data = json.loads(raw)
     except FileNotFoundError:
         return PodRegistry()
+    except json.JSONDecodeError as exc:
+        if not raw.strip():
+            return PodRegistry()
+        return PodRegistry(error=f"{path}: cannot read the Pod registry: {exc}")
     except RecursionError:
         return PodRegistry(error=f"{path}: cannot read the Pod registry: JSON nested too deeply")
     except (OSError, ValueError) as exc:
@@ -94,7 +116,7 @@ def read_pod_registry(path: Path) -> PodRegistry:
         else:
             allocations.append(allocation)
     error = (
-        f"{path}: {skipped} allocation(s) without a valid pod_name were skipped"
+        f"{path}: {skipped} allocation(s) without a valid pod_name or worker_name were skipped"
         if skipped
         else None
     )
@@ -102,15 +124,18 @@ def read_pod_registry(path: Path) -> PodRegistry:
 
 
 def _allocation(entry: object) -> Allocation | None:
-    if not isinstance(entry, dict) or not isinstance(entry.get("pod_name"), str):
+    if not isinstance(entry, dict):
+        return None
+    name = next((entry[k] for k in NAME_KEYS if isinstance(entry.get(k), str) and entry[k]), None)
+    if name is None:
         return None
     pid = entry.get("pid")
     sock = entry.get("socket")
     return Allocation(
-        pod_name=entry["pod_name"],
+        pod_name=name,
         pid=pid if isinstance(pid, int) and not isinstance(pid, bool) else None,
         socket=sock if isinstance(sock, str) and sock else None,
-        extra={k: v for k, v in entry.items() if k not in ("pod_name", "pid", "socket")},
+        extra={k: v for k, v in entry.items() if k not in (*NAME_KEYS, "pid", "socket")},
     )
 
 
@@ -128,11 +153,27 @@ def socket_accepts(path: str, timeout: float = SOCKET_TIMEOUT) -> bool | None:
     return True
 
 
-def metadata_path(locations: Locations, pod_name: str) -> Path | None:
-    """``<data dir>/pods/<pod>/metadata.json``, or ``None`` for a name unsafe as a path."""
+def metadata_paths(locations: Locations, pod_name: str) -> list[Path]:
+    """Every ``<saved Pods dir>/<pod>/metadata.json`` that exists, newest era first (none
+    for a name unsafe as a path)."""
     if unsafe_component_reason(pod_name) is not None:
-        return None
-    return locations.pods_dir / pod_name / METADATA_FILE
+        return []
+    found = (folder / pod_name / METADATA_FILE for folder in locations.saved_pod_dirs)
+    return [path for path in found if path.is_file()]
+
+
+def metadata_problem(path: Path) -> str | None:
+    """Why ``metadata.json`` cannot restore a Pod (``None``: it parses as an object)."""
+    from yoi_ticket.files.fsutil import read_regular
+
+    try:
+        raw = read_regular(path, MAX_REGISTRY_BYTES)
+        if len(raw) > MAX_REGISTRY_BYTES:
+            return f"larger than {MAX_REGISTRY_BYTES} bytes"
+        data = json.loads(raw)
+    except (OSError, ValueError, RecursionError) as exc:
+        return f"does not parse ({exc})"
+    return None if isinstance(data, dict) else "is not a JSON object"
 
 
 class PodStatusChecker:
@@ -141,7 +182,7 @@ class PodStatusChecker:
     def __init__(self, locations: Locations, host: str | None = None) -> None:
         self.locations = locations
         self.host = host if host is not None else this_host()
-        self.registry = read_pod_registry(locations.pod_registry)
+        self.registry = read_pod_registries(locations)
         self._local: dict[str, PodStatus] = {}
 
     def status(self, pod_name: str, host: str | None = None) -> PodStatus:
@@ -161,9 +202,14 @@ class PodStatusChecker:
                 f", socket {allocation.socket} refuses connections" if reachable is False else ""
             )
             return PodStatus(LIVE, reachable=reachable, pid=allocation.pid, detail=detail)
-        metadata = metadata_path(self.locations, pod_name)
-        if metadata is not None and metadata.is_file():
-            return PodStatus(RESTORABLE, detail=f"{metadata} exists")
+        problems = []
+        for metadata in metadata_paths(self.locations, pod_name):
+            problem = metadata_problem(metadata)
+            if problem is None:
+                return PodStatus(RESTORABLE, detail=f"{metadata} exists")
+            problems.append(f"{metadata} {problem}")
+        if problems:
+            return PodStatus(STALE, detail="not running; cannot restore: " + "; ".join(problems))
         return PodStatus(STALE, detail="not running, nothing to restore")
 
 
@@ -172,11 +218,14 @@ def pod_status(pod_name: str, locations: Locations, host: str | None = None) -> 
 
 
 def restorable_pod_names(locations: Locations) -> list[str]:
-    """Pods with saved metadata under ``<data dir>/pods`` (sorted)."""
-    try:
-        entries = list(os.scandir(locations.pods_dir))
-    except (FileNotFoundError, NotADirectoryError):
-        return []
-    return sorted(
-        e.name for e in entries if e.is_dir() and (Path(e.path) / METADATA_FILE).is_file()
-    )
+    """Pods with saved metadata in any saved-Pods folder of both eras (sorted)."""
+    names: set[str] = set()
+    for folder in locations.saved_pod_dirs:
+        try:
+            entries = list(os.scandir(folder))
+        except (FileNotFoundError, NotADirectoryError, PermissionError):
+            continue
+        names.update(
+            e.name for e in entries if e.is_dir() and (Path(e.path) / METADATA_FILE).is_file()
+        )
+    return sorted(names)

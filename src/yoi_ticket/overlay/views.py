@@ -13,7 +13,7 @@ from yoi_ticket.overlay.pending import list_pending
 from yoi_ticket.overlay.pods import (
     STALE,
     PodStatusChecker,
-    read_pod_registry,
+    read_pod_registries,
     restorable_pod_names,
 )
 from yoi_ticket.overlay.records import RecordError
@@ -200,7 +200,7 @@ def known_pod_names(overlay: Overlay) -> set[str]:
     """Every Pod name this machine knows for the workspace: role sessions, claims,
     pending launches, the runtime registry and saved Pod metadata."""
     locations = overlay.locations
-    names = {a.pod_name for a in read_pod_registry(locations.pod_registry).allocations}
+    names = {a.pod_name for a in read_pod_registries(locations).allocations}
     names.update(restorable_pod_names(locations))
     if overlay.exists():
         names.update(session.pod_name for session in list_sessions(overlay).sessions)
