@@ -44,8 +44,10 @@ def test_locations_follow_the_documented_precedence(yoi_home: Path, tmp_path: Pa
         }
     )
     assert chosen == Locations(tmp_path / "d", tmp_path / "r")
-    fallback = Locations.from_env({})  # platformdirs, under the test's XDG dirs
     home = yoi_home.parent
+    fallback = Locations.from_env(  # the XDG steps, as yoi takes them
+        {key: os.environ[key] for key in ("HOME", "XDG_DATA_HOME", "XDG_RUNTIME_DIR")}
+    )
     assert fallback.data_dir == home / "xdg_data_home" / "yoi"
     assert fallback.runtime_dir == home / "xdg_runtime_dir" / "yoi"
 

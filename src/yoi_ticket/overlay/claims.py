@@ -18,6 +18,7 @@ from yoi_ticket.files import atomicfile, faults
 from yoi_ticket.overlay import pending
 from yoi_ticket.overlay.folder import Overlay, encoded_name
 from yoi_ticket.overlay.locations import now, this_host
+from yoi_ticket.overlay.panel import PanelClaim, panel_claims
 from yoi_ticket.overlay.pods import STALE, PodStatus, PodStatusChecker
 from yoi_ticket.overlay.records import RecordError, TicketClaim, read_record
 from yoi_ticket.store.ids import decode_filename, validate_pod_name, validate_ticket_id
@@ -172,6 +173,9 @@ def claim(
                 return ClaimOutcome(existing, changed=False)
             status = PodStatusChecker(overlay.locations).status(existing.pod_name, existing.host)
             raise taken(ticket_id, request, existing, status)
+        held = panel_holder(overlay, request)
+        if held is not None:
+            raise panel_taken(request, *held)
         new = commit(overlay, request, replacing=None, action=CLAIM)
     _record_session(overlay, request, default_origin="ticket_claim")
     return ClaimOutcome(new, changed=True)
@@ -205,9 +209,18 @@ def reclaim(
                     " only a stale claim can be reclaimed",
                     hint="pass --force to take it over anyway",
                 )
+        held = panel_holder(overlay, request)
+        if held is not None and held[1].status != STALE and not force:
+            raise RefusedError(
+                f"ticket {ticket_id} is claimed by {panel_holder_text(*held)};"
+                " only a stale claim can be reclaimed",
+                hint="pass --force to take it over anyway",
+            )
         new = commit(
             overlay, request, replacing=existing, action=RECLAIM, forced=force, old_status=status
         )
+        if held is not None:  # ours now: the panel's stale claim file goes
+            _take_over_panel_claim(overlay, request, new, *held, forced=force)
     _record_session(overlay, request, default_origin="ticket_claim")
     return ClaimOutcome(new, changed=True, replaced=existing, replaced_status=status)
 
@@ -236,6 +249,64 @@ def release(overlay: Overlay, ticket_id: str, pod_name: str, *, force: bool = Fa
         faults.point("release.after_remove")
         _history(overlay, RELEASE, ticket_id, existing, None, forced=force, by=pod_name)
     return existing
+
+
+def panel_holder(overlay: Overlay, request: ClaimRequest) -> tuple[PanelClaim, PodStatus] | None:
+    """A claim in yoi's panel registry on the ticket by another Pod or role, and the status
+    of its Pod: it counts as a holder like one of ours."""
+    for found in panel_claims(overlay, request.ticket_id):
+        if (found.pod_name, found.role) != (request.pod_name, request.role):
+            return found, PodStatusChecker(overlay.locations).status(found.pod_name)
+    return None
+
+
+def panel_holder_text(found: PanelClaim, status: PodStatus) -> str:
+    return (
+        f"Pod '{found.pod_name}' (role {found.role}, status {status.label})"
+        f" in yoi's panel registry ({found.path})"
+    )
+
+
+def panel_taken(request: ClaimRequest, found: PanelClaim, status: PodStatus) -> RefusedError:
+    if status.status == STALE:
+        hint = (
+            "the holder is stale; take the ticket over with: yoi ticket reclaim"
+            f" {request.ticket_id} --pod {request.pod_name} --role {request.role}"
+        )
+    else:
+        hint = "ask that Pod to release it in yoi first"
+    return RefusedError(
+        f"ticket {request.ticket_id} is already claimed by {panel_holder_text(found, status)}",
+        hint=hint,
+    )
+
+
+def _take_over_panel_claim(
+    overlay: Overlay,
+    request: ClaimRequest,
+    new: TicketClaim,
+    found: PanelClaim,
+    status: PodStatus,
+    *,
+    forced: bool,
+) -> None:
+    """Remove the panel's claim file that ``new`` replaced and say so in the history."""
+    removed = atomicfile.remove(found.path)
+    overlay.append_history(
+        {
+            "action": RECLAIM,
+            "ticket_id": request.ticket_id,
+            "old": {"pod_name": found.pod_name, "role": found.role, "source": "panel"},
+            "new": new.model_dump(mode="json"),
+            "forced": forced,
+            "by_pod": request.pod_name,
+            "pid": os.getpid(),
+            "host": this_host(),
+            "old_status": status.status,
+            "panel_file": str(found.path),
+            "panel_file_removed": removed,
+        }
+    )
 
 
 def refuse_if_launching(overlay: Overlay, ticket_id: str) -> None:

@@ -34,6 +34,8 @@ from yoi_ticket.overlay.claims import (
     CLAIM,
     ClaimRequest,
     commit,
+    panel_holder,
+    panel_taken,
     prepare,
     read_claim,
     refuse_if_launching,
@@ -99,6 +101,7 @@ class LaunchAttempt:
         with overlay.state_lock():
             refuse_if_launching(overlay, request.ticket_id)
             _refuse_held(overlay, request, read_claim(overlay, request.ticket_id))
+            _refuse_panel_held(overlay, request)
             path = overlay.pending_path(request.ticket_id)
             lock = locking.try_hold(pending.lock_path(overlay, path.stem))
             if lock is None:
@@ -132,6 +135,7 @@ class LaunchAttempt:
         with overlay.state_lock():
             existing = read_claim(overlay, request.ticket_id)
             status = _refuse_held(overlay, request, existing)
+            _refuse_panel_held(overlay, request)
             self.claim = commit(
                 overlay,
                 request,
@@ -215,3 +219,10 @@ def _refuse_held(
     if not same_holder(existing, request):
         raise taken(request.ticket_id, request, existing, status)
     return status
+
+
+def _refuse_panel_held(overlay: Overlay, request: ClaimRequest) -> None:
+    """A claim of yoi's panel on the ticket by another Pod holds it as one of ours would."""
+    held = panel_holder(overlay, request)
+    if held is not None:
+        raise panel_taken(request, *held)

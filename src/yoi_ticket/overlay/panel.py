@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from yoi_ticket.files.fsutil import read_regular
-from yoi_ticket.store.ids import decode_filename
+from yoi_ticket.overlay.folder import Overlay
+from yoi_ticket.overlay.records import RecordError
+from yoi_ticket.store.ids import decode_filename, encode_for_filename
 
 PANEL_DIR = ("panel", "workspaces")
 SESSIONS_FILE = "role-sessions.json"
@@ -261,3 +263,57 @@ def _session(name: str, value: object) -> PanelSession | None:
     pod = named[0] if named is not None else name
     key = named[1] if named is not None else "pod_name"
     return PanelSession(pod, role, origin if isinstance(origin, str) else "", ids, key)
+
+
+# --- one workspace's panel registries ---------------------------------------------------
+
+
+def workspace_spellings(overlay: Overlay) -> list[str]:
+    """Every path the panel may have been started in for this workspace: the canonical
+    path, the path as found and its physical path, every linked worktree (plus the
+    workspace's place inside it), and the paths ``workspace.json`` has seen."""
+    identity = overlay.identity
+    spellings = [identity.canonical_path, str(identity.path), os.path.realpath(identity.path)]
+    spellings += _worktree_spellings(identity.path, identity.worktree_root)
+    try:
+        record = overlay.read_workspace_record() if overlay.exists() else None
+    except RecordError:
+        record = None
+    if record is not None:
+        spellings += record.seen_paths
+    return list(dict.fromkeys(spellings))
+
+
+def workspace_panels(overlay: Overlay) -> list[PanelRegistry]:
+    return panel_registries(overlay.locations.data_dirs, workspace_spellings(overlay))
+
+
+def panel_claims(overlay: Overlay, ticket_id: str) -> list[PanelClaim]:
+    """The panel's readable claims on ``ticket_id`` (one file per registry folder)."""
+    found = []
+    for registry in workspace_panels(overlay):
+        path = registry.claims_dir / f"{encode_for_filename(ticket_id)}.json"
+        read = _read_claim(path) if path.is_file() else None
+        if isinstance(read, PanelClaim):
+            found.append(read)
+    return found
+
+
+def _worktree_spellings(path: Path, worktree_root: Path | None) -> list[str]:
+    if worktree_root is None:
+        return []
+    from yoi_ticket.git import run_git
+
+    done = run_git(path, "worktree", "list", "--porcelain", timeout=30)
+    if done is None or done.returncode != 0:
+        return []
+    try:
+        inside = Path(os.path.realpath(path)).relative_to(worktree_root)
+    except ValueError:
+        inside = Path()
+    roots = [
+        line[len("worktree ") :]
+        for line in done.stdout_text.splitlines()
+        if line.startswith("worktree ")
+    ]
+    return [str(Path(root) / inside) if inside.parts else root for root in roots]
