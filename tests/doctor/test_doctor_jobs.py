@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import V1, V2, copy_corpus
+from conftest import V1, V2, copy_corpus, init_repo
 from harness.doctor import edit, ticket_dir
 from yoi_ticket.doctor import runner
 from yoi_ticket.doctor.api import run_doctor
@@ -95,7 +95,8 @@ def test_small_stores_and_one_job_stay_in_one_process(
 ) -> None:
     from yoi_ticket.doctor.runner import PARALLEL_MIN_TICKETS, _jobs, make_context
 
-    ctx = make_context(copy_corpus(V2, tmp_path / "ws"), DoctorOptions(no_local=True))
+    workspace = init_repo(copy_corpus(V2, tmp_path / "ws"))
+    ctx = make_context(workspace, DoctorOptions(no_local=True))
     monkeypatch.delenv(runner.JOBS_ENV, raising=False)
     assert _jobs(ctx, PARALLEL_MIN_TICKETS - 1) == 1
     assert _jobs(ctx, PARALLEL_MIN_TICKETS) == min(len(os.sched_getaffinity(0)), 8)
@@ -103,8 +104,9 @@ def test_small_stores_and_one_job_stay_in_one_process(
     assert _jobs(ctx, 10 * PARALLEL_MIN_TICKETS) == 1
     monkeypatch.setenv(runner.JOBS_ENV, "4")
     assert _jobs(ctx, 10 * PARALLEL_MIN_TICKETS) == 4
-    ctx.cache["git.repo"] = object()  # something a fork must not share
+    assert ctx.git.repo() is not None  # an open git repository: a fork must not share it
     assert _jobs(ctx, 10 * PARALLEL_MIN_TICKETS) == 1
+    ctx.git.close()
 
 
 def test_the_cli_with_workers_prints_the_same_json(tmp_path: Path) -> None:

@@ -439,7 +439,7 @@ def test_staged_reports_a_leak_in_the_index_even_when_the_work_tree_is_clean(
 def test_tracked_overlay_names_are_exactly_what_the_glob_pathspecs_match(tmp_path: Path) -> None:
     """YT305 asks git with plain pathspecs and narrows the answer; the result must be what
     the ``:(glob)`` patterns it stands for select, tricky near-misses included."""
-    from yoi_ticket.doctor.rules.leaks import OVERLAY_GLOBS, _overlay_candidates
+    from yoi_ticket.doctor.overlay_files import OVERLAY_GLOBS, overlay_candidates
 
     names = [
         "ticket-claims/a.json",
@@ -467,4 +467,4 @@ def test_tracked_overlay_names_are_exactly_what_the_glob_pathspecs_match(tmp_pat
     specs = [f":(glob){pattern}" for pattern in OVERLAY_GLOBS]
     expected = sorted(git(repo, "ls-files", "-z", "--", *specs).stdout.split("\0"))[1:]
     assert len(expected) == 8
-    assert _overlay_candidates(repo) == expected
+    assert overlay_candidates(repo) == expected

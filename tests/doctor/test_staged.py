@@ -277,6 +277,74 @@ def test_staged_with_against(repo: Path) -> None:
     assert code.stderr == "error: --against nope: not a commit in this repository\n"
 
 
+# ------------------------------------------- machine-local paths: as in the work-tree run
+
+READY = "00001KVZSGT14"  # has relations.json
+CLOSED = "00001KSKBPHRG"  # has resolution.md
+NOTE = '"note": "Remote Runtime routing needs the REST command API.",'
+
+
+def work_tree(workspace: Path, *select: str) -> list[Diagnostic]:
+    return run_doctor(workspace, DoctorOptions(select=select, no_local=True)).diagnostics
+
+
+def staged_line(workspace: Path, path: str, needle: str) -> int:
+    """The line of the staged blob of ``path`` that holds ``needle``."""
+    blob = git(workspace, "show", f":./{path}").stdout.split("\n")
+    return next(number for number, text in enumerate(blob, start=1) if needle in text)
+
+
+def test_staged_path_in_relations_points_at_its_relations_json_line(repo: Path) -> None:
+    relations = f"{STORE}/{READY}/artifacts/relations.json"
+    file = repo / relations
+    text = file.read_text(encoding="utf-8")
+    file.write_text(text.replace(NOTE, '"note": "see /home/alice/src/repo/notes.txt",'), "utf-8")
+    git(repo, "add", relations)
+    line = staged_line(repo, relations, '"note": "see /home/alice')
+    target = staged_line(repo, relations, '"target": "00001KVZKSTE2"')
+    assert target == line - 1  # the relation's own line, which a run without the file gives
+    expected = [("YT303", relations, line)]
+    assert found(work_tree(repo, "YT3")) == expected
+    assert found(staged(repo, select=("YT3",))) == expected
+    # The line is the staged file's: an unstaged edit that moves every line does not count.
+    file.write_text("\n\n" + file.read_text(encoding="utf-8"), "utf-8")
+    assert found(work_tree(repo, "YT3")) == [("YT303", relations, line + 2)]
+    assert found(staged(repo, select=("YT3",))) == expected
+
+
+def test_staged_resolution_md_is_checked_for_machine_local_paths(repo: Path) -> None:
+    resolution = f"{STORE}/{CLOSED}/resolution.md"
+    file = repo / resolution
+    clean = file.read_text(encoding="utf-8")
+    leaked = clean + "\nBuilt in /Users/bob/src/repo.\n"
+    file.write_text(leaked, "utf-8")
+    git(repo, "add", resolution)
+    expected = [("YT304", resolution, staged_line(repo, resolution, "Built in /Users/bob"))]
+    assert found(work_tree(repo, "YT3")) == expected
+    assert found(staged(repo, select=("YT3",))) == expected
+    file.write_text(clean, "utf-8")  # fixed in the work tree only: the commit still has it
+    assert work_tree(repo, "YT3") == []
+    assert found(staged(repo, select=("YT3",))) == expected
+    git(repo, "add", resolution)
+    file.write_text(leaked, "utf-8")  # leaked in the work tree only: not in the commit
+    assert staged(repo, select=("YT3",)) == []
+
+
+def test_staged_conflict_block_in_resolution_md(repo: Path) -> None:
+    """YT502 and YT304 read resolution.md through the same source: both see the index."""
+    resolution = f"{STORE}/{CLOSED}/resolution.md"
+    file = repo / resolution
+    clean = file.read_text(encoding="utf-8")
+    file.write_text(clean + "<<<<<<< HEAD\n/home/bob/a\n=======\nb\n>>>>>>> topic\n", "utf-8")
+    git(repo, "add", resolution)
+    file.write_text(clean, "utf-8")
+    opening = staged_line(repo, resolution, "<<<<<<< HEAD")
+    assert found(staged(repo, select=("YT304", "YT502"))) == [
+        ("YT502", resolution, opening),
+        ("YT304", resolution, opening + 1),
+    ]
+
+
 # ---------------------------------------------------------------- inside real git hooks
 
 

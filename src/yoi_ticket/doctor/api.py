@@ -13,15 +13,8 @@ import os
 from pathlib import Path
 
 from yoi_ticket.doctor.context import DoctorOptions
-from yoi_ticket.doctor.registry import select_rules
 from yoi_ticket.doctor.report import Report
-from yoi_ticket.doctor.rules.conflicts import (
-    check_git_options,
-    close_git,
-    text_only,
-    text_ticket,
-)
-from yoi_ticket.doctor.runner import Progress, load_ticket, make_context, run
+from yoi_ticket.doctor.runner import Progress, make_context, run, selected_rules
 from yoi_ticket.errors import UsageError
 from yoi_ticket.store.config import FAIL_ON_VALUES, load_config
 
@@ -72,13 +65,11 @@ def _run(workspace: Path, options: DoctorOptions, progress: Progress | None) -> 
         from yoi_ticket.doctor.staged import run_staged
 
         return run_staged(workspace, options, progress=progress)
-    ctx = make_context(workspace, options)
+    rules = selected_rules(options)
+    ctx = make_context(workspace, options, rules)
     try:
-        check_git_options(ctx)
-        selected = select_rules(options.select, options.ignore, local=not options.no_local)
-        codes = [rule.code for rule in selected]
-        loader = text_ticket if text_only(ctx, codes) else load_ticket
-        diagnostics = run(ctx, loader=loader, progress=progress)
+        ctx.git.check_options()
+        diagnostics = run(ctx, rules, progress=progress)
         fixes: list[str] = []
         if options.fix:
             from yoi_ticket.doctor.fixes import apply_fixes
@@ -86,7 +77,7 @@ def _run(workspace: Path, options: DoctorOptions, progress: Progress | None) -> 
             outcome = apply_fixes(ctx, diagnostics, dry_run=options.dry_run)
             diagnostics, fixes = outcome.diagnostics, outcome.lines
     finally:
-        close_git(ctx)
+        ctx.git.close()
     return Report(
         workspace=os.fspath(workspace),
         diagnostics=diagnostics,

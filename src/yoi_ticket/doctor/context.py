@@ -1,18 +1,23 @@
-"""What rules see: the workspace, its store, options, and a summary of every ticket."""
+"""What rules see: the workspace, its store, options, the source tickets are read from,
+the git repository, a summary of every ticket, and the values rules share (the local
+overlay, the machine-local path scan), each a typed attribute computed once per run."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING
 
+from yoi_ticket.doctor.repository import RunRepository
+from yoi_ticket.doctor.sources import TicketSource
 from yoi_ticket.store.config import TicketConfig
 from yoi_ticket.store.models import Ticket
 from yoi_ticket.store.reader import Store, StoreScan
 
-LAST_READ_KEY = "ticket.last_read"
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from yoi_ticket.doctor.leak_scan import PathScan
+    from yoi_ticket.doctor.local_view import LocalView
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,8 @@ class TicketSummary:
 class StoreIndex:
     scan: StoreScan
     summaries: list[TicketSummary] = field(default_factory=list)
+    _states: dict[str, str | None] = field(default_factory=dict, repr=False)
+    _states_for: int = field(default=-1, repr=False)
 
     def add(self, ticket: Ticket) -> None:
         relations = tuple(
@@ -82,43 +89,56 @@ class StoreIndex:
     def all_ids(self) -> set[str]:
         return {location.id for location in self.scan.locations}
 
+    def state_of(self, ticket_id: str) -> tuple[bool, str | None]:
+        """Whether ``ticket_id`` is among the summaries, and its state (the lookup is built
+        again only when summaries were added since)."""
+        if self._states_for != len(self.summaries):
+            self._states = {summary.id: summary.state for summary in self.summaries}
+            self._states_for = len(self.summaries)
+        if ticket_id in self._states:
+            return True, self._states[ticket_id]
+        return False, None
+
 
 @dataclass
 class DoctorContext:
+    """One doctor run: where, with which options, read from which source, and what the
+    rules share, each value typed and computed at most once per run."""
+
     workspace: Path
     store: Store
     options: DoctorOptions
     index: StoreIndex
-    cache: dict[str, Any] = field(default_factory=dict)
-    _layout: str | None = field(default=None, repr=False)
+    source: TicketSource
+    """The one way rules read a ticket's files (work tree, text only, or the git index)."""
+    git: RunRepository
+    """The workspace's git repository, opened on first use."""
 
     @property
     def config(self) -> TicketConfig:
         return self.store.config
 
-    @property
+    @cached_property
     def layout(self) -> str:
         """The store's layout, worked out once (it looks at every ticket location)."""
-        if self._layout is None:
-            self._layout = self.index.scan.layout
-        return self._layout
+        return self.index.scan.layout
 
-    def memo(self, key: str, factory: Callable[[], T]) -> T:
-        """Compute a shared value once per run (e.g. the Pod names the overlay knows)."""
-        if key not in self.cache:
-            self.cache[key] = factory()
-        value: T = self.cache[key]
-        return value
+    @cached_property
+    def local(self) -> LocalView:
+        """The local overlay and the Pod registry, read on first use (local rules, YT302,
+        ``--fix``)."""
+        from yoi_ticket.doctor.local_view import read_local_view
 
-    def remember_read(self, ticket: Ticket, path: str, data: bytes | None) -> None:
-        """Keep the bytes of one file of ``ticket`` (work-tree path relative to the
-        workspace; ``None``: unreadable) for the next rule that reads it: YT304 and YT502
-        both read ``resolution.md``. Only the last file read is kept."""
-        self.cache[LAST_READ_KEY] = (ticket, path, data)
+        return read_local_view(self.workspace)
 
-    def recall_read(self, ticket: Ticket, path: str) -> tuple[bool, bytes | None]:
-        """``(True, bytes)`` when :meth:`remember_read` kept this file of this ticket."""
-        kept = self.cache.get(LAST_READ_KEY)
-        if kept is not None and kept[0] is ticket and kept[1] == path:
-            return True, kept[2]
-        return False, None
+    @cached_property
+    def paths(self) -> PathScan:
+        """The machine-local path scan of this run (YT303, YT304)."""
+        from yoi_ticket.doctor.leak_scan import PathScan
+
+        return PathScan.for_workspace(self.workspace)
+
+    def forkable(self) -> bool:
+        """Whether worker processes may start from this context: nothing open that a fork
+        must not share (a git process, say)."""
+        return not self.git.is_open

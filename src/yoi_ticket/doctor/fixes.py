@@ -17,10 +17,11 @@ from pathlib import Path
 
 from yoi_ticket.doctor.context import DoctorContext
 from yoi_ticket.doctor.diagnostics import Diagnostic
+from yoi_ticket.doctor.registry import get_rule
 
-DEAD_PENDING = "YT406"
-LEFTOVER_TEMP = "YT407"
-FIXABLE = (DEAD_PENDING, LEFTOVER_TEMP)
+DEAD_PENDING = "dead pending launch"
+LEFTOVER_TEMP = "leftover temporary file"
+"""The safe fixes; a rule names the one its findings get (``@rule(..., safe_fix=...)``)."""
 
 
 @dataclass(frozen=True)
@@ -35,13 +36,15 @@ def apply_fixes(
     """Fix the fixable findings among ``diagnostics``; return the rest and what was done."""
     remaining: list[Diagnostic] = []
     lines: list[str] = []
+    fixes: dict[str, str | None] = {}  # rule code -> its safe fix
     for diagnostic in diagnostics:
-        fixer = _FIXERS.get(diagnostic.code)
+        code = diagnostic.code
+        what = fixes[code] if code in fixes else fixes.setdefault(code, get_rule(code).safe_fix)
+        fixer = _FIXERS.get(what) if what is not None else None
         path = Path(diagnostic.path)
-        if fixer is None or not path.is_absolute() or _inside(path, ctx.workspace):
+        if what is None or fixer is None or not path.is_absolute() or _inside(path, ctx.workspace):
             remaining.append(diagnostic)
             continue
-        what = _WHAT[diagnostic.code]
         if dry_run:
             lines.append(f"would remove {what} {path}")
             remaining.append(diagnostic)
@@ -55,21 +58,19 @@ def apply_fixes(
 
 
 def _remove_dead_pending(ctx: DoctorContext, path: Path) -> bool:
-    from yoi_ticket.doctor.rules.local import local_view
     from yoi_ticket.overlay import pending
 
-    overlay = local_view(ctx).overlay
+    overlay = ctx.local.overlay
     if path.parent != overlay.pending_dir:
         return False
     return pending.remove_dead(overlay, path)
 
 
 def _remove_temp_file(ctx: DoctorContext, path: Path) -> bool:
-    from yoi_ticket.doctor.rules.local import local_view
     from yoi_ticket.files import atomicfile
     from yoi_ticket.overlay.locations import pid_alive
 
-    overlay = local_view(ctx).overlay
+    overlay = ctx.local.overlay
     overlay.refuse_untrusted()  # never remove anything through a symlink or in another's overlay
     if not _inside(path, overlay.root):
         return False
@@ -89,4 +90,3 @@ _FIXERS: dict[str, Callable[[DoctorContext, Path], bool]] = {
     DEAD_PENDING: _remove_dead_pending,
     LEFTOVER_TEMP: _remove_temp_file,
 }
-_WHAT = {DEAD_PENDING: "dead pending launch", LEFTOVER_TEMP: "leftover temporary file"}

@@ -1,33 +1,31 @@
 """The explicit list of every doctor rule, and selection by code or prefix.
 
-Each rule module is listed with the codes of the rules it defines, in the order they run;
-a run imports only the modules that hold a selected rule (``doctor --select YT502`` does
-not import the overlay and leak rules). ``tests/test_registry.py`` checks that every
-module defines exactly the codes listed here.
+A rule's code is written once, in its ``@rule`` decorator. Each rule module lists its
+rules in ``RULES``; here each code family (the digit after ``YT``) names the modules
+that hold its rules. A run imports only the modules of the families it selects
+(``doctor --select YT502`` does not import the overlay and leak rules).
+``tests/doctor/test_registry.py`` checks that every module holds only codes of its
+family. Rules run in the order of their codes.
 """
 
 from __future__ import annotations
 
 import importlib
 
-from yoi_ticket.doctor.rule import Rule
+from yoi_ticket.doctor.rule import Rule, RunRule, TicketRule
 from yoi_ticket.errors import UsageError
 
-
-def _codes(family: int, numbers: range) -> tuple[str, ...]:
-    return tuple(f"YT{family}{number:02d}" for number in numbers)
-
-
-RULE_MODULES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("yoi_ticket.doctor.rules.structure", _codes(1, range(1, 18))),
-    ("yoi_ticket.doctor.rules.threads", _codes(2, range(1, 18))),
-    ("yoi_ticket.doctor.rules.leaks", ("YT301", "YT302", "YT303", "YT304", "YT305", "YT306")),
-    ("yoi_ticket.doctor.rules.local", _codes(4, range(1, 12))),
-    ("yoi_ticket.doctor.rules.conflicts", _codes(5, range(1, 6))),
-    ("yoi_ticket.doctor.rules.merge_config", ("YT601",)),
-)
-CODES = tuple(code for _, codes in RULE_MODULES for code in codes)
-LOCAL_MODULES = ("yoi_ticket.doctor.rules.local",)
+_RULES = "yoi_ticket.doctor.rules."
+RULE_MODULES: dict[str, tuple[str, ...]] = {
+    "YT1": (_RULES + "structure",),
+    "YT2": (_RULES + "threads", _RULES + "artifacts"),
+    "YT3": (_RULES + "leaks",),
+    "YT4": (_RULES + "local",),
+    "YT5": (_RULES + "conflicts",),
+    "YT6": (_RULES + "merge_config",),
+}
+"""Code family -> the modules that define its rules."""
+LOCAL_MODULES = (_RULES + "local",)
 """Modules whose rules all have the ``local`` scope: ``--no-local`` does not import them."""
 
 
@@ -37,9 +35,16 @@ def module_rules(module: str) -> tuple[Rule, ...]:
     return rules
 
 
+def family_rules(family: str, *, local: bool = True) -> list[Rule]:
+    """The rules of one family (``"YT2"``), in code order; without ``local``, the modules
+    of :data:`LOCAL_MODULES` are not imported."""
+    modules = [m for m in RULE_MODULES[family] if local or m not in LOCAL_MODULES]
+    return sorted((r for m in modules for r in module_rules(m)), key=lambda r: r.code)
+
+
 def all_rules() -> tuple[Rule, ...]:
-    """Every rule, in registry order (imports every rule module)."""
-    return tuple(rule for module, _ in RULE_MODULES for rule in module_rules(module))
+    """Every rule, in code order (imports every rule module)."""
+    return tuple(rule for family in RULE_MODULES for rule in family_rules(family))
 
 
 def __getattr__(name: str) -> tuple[Rule, ...]:
@@ -50,14 +55,36 @@ def __getattr__(name: str) -> tuple[Rule, ...]:
 
 def get_rule(code: str) -> Rule:
     wanted = code.strip().upper()
-    for module, codes in RULE_MODULES:
-        if wanted in codes:
-            return next(r for r in module_rules(module) if r.code == wanted)
+    if wanted[:3] in RULE_MODULES:
+        for rule in family_rules(wanted[:3]):
+            if rule.code == wanted:
+                return rule
     raise UsageError(f"unknown rule code {code!r}", hint="run 'yoi ticket doctor --list-rules'")
 
 
 def _matches(code: str, patterns: tuple[str, ...]) -> bool:
     return any(code.startswith(pattern) for pattern in patterns)
+
+
+def _families(pattern: str) -> list[str]:
+    """The families a code or prefix can match (``YT`` matches all of them)."""
+    return [family for family in RULE_MODULES if family.startswith(pattern[:3])]
+
+
+def _check_pattern(pattern: str) -> None:
+    """Fail unless ``pattern`` starts at least one rule code; a pattern finer than a family
+    imports that family's modules to know."""
+    families = _families(pattern) if pattern.startswith("YT") else []
+    if families and (len(pattern) <= 3 or _matches_any(pattern, families[0])):
+        return
+    raise UsageError(
+        f"{pattern!r} matches no rule code",
+        hint="codes look like YT101; prefixes like YT1 or YT10 select families",
+    )
+
+
+def _matches_any(pattern: str, family: str) -> bool:
+    return any(rule.code.startswith(pattern) for rule in family_rules(family))
 
 
 def select_rules(
@@ -66,19 +93,20 @@ def select_rules(
     """Rules whose code starts with a ``select`` prefix (all if none) and no ``ignore`` one;
     without ``local``, no rule of the ``local`` scope (overlay and runtime checks)."""
     for pattern in (*select, *ignore):
-        if not pattern.startswith("YT") or not any(code.startswith(pattern) for code in CODES):
-            raise UsageError(
-                f"{pattern!r} matches no rule code",
-                hint="codes look like YT101; prefixes like YT1 or YT10 select families",
-            )
-
-    def selected(code: str) -> bool:
-        return (not select or _matches(code, select)) and not _matches(code, ignore)
-
+        _check_pattern(pattern)
+    wanted = [f for f in RULE_MODULES if not select or any(f in _families(p) for p in select)]
     return [
         rule
-        for module, codes in RULE_MODULES
-        if any(selected(code) for code in codes) and (local or module not in LOCAL_MODULES)
-        for rule in module_rules(module)
-        if selected(rule.code) and (local or rule.scope != "local")
+        for family in wanted
+        for rule in family_rules(family, local=local)
+        if (not select or _matches(rule.code, select))
+        and not _matches(rule.code, ignore)
+        and (local or rule.scope != "local")
     ]
+
+
+def split_rules(rules: list[Rule]) -> tuple[list[TicketRule], list[RunRule]]:
+    """The ticket rules (checked per ticket) and the rules checked once per run."""
+    ticket = [rule for rule in rules if isinstance(rule, TicketRule)]
+    once = [rule for rule in rules if isinstance(rule, RunRule)]
+    return ticket, once

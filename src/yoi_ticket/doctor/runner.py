@@ -14,82 +14,96 @@ import dataclasses
 import gc
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 
 from yoi_ticket.doctor.context import DoctorContext, DoctorOptions, StoreIndex, TicketSummary
 from yoi_ticket.doctor.diagnostics import Diagnostic
-from yoi_ticket.doctor.registry import select_rules
-from yoi_ticket.doctor.rule import Rule
+from yoi_ticket.doctor.registry import select_rules, split_rules
+from yoi_ticket.doctor.repository import RunRepository
+from yoi_ticket.doctor.rule import Rule, TicketRule
+from yoi_ticket.doctor.sources import TextOnlySource, TicketSource, WorkTreeSource
 from yoi_ticket.store.models import Ticket
-from yoi_ticket.store.reader import Store, TicketLocation
+from yoi_ticket.store.reader import Store, StoreScan, TicketLocation
 
 Progress = Callable[[int, int], None]
-Loader = Callable[[DoctorContext, TicketLocation], Ticket]
-"""How a ticket is read for the checks: the whole ticket, or its text only (YT5 rules)."""
-
-
-def load_ticket(ctx: DoctorContext, location: TicketLocation) -> Ticket:
-    return ctx.store.load(location)
-
 
 JOBS_ENV = "YOI_JOBS"
 PARALLEL_MIN_TICKETS = 300  # below this, starting workers costs about what it saves
 MAX_JOBS = 8
+_RUN_SCOPES = ("store", "local", "git")  # the order rules checked once per run run in
+
+
+def selected_rules(options: DoctorOptions) -> list[Rule]:
+    """The rules a run with ``options`` checks (selected once per run)."""
+    return select_rules(options.select, options.ignore, local=not options.no_local)
 
 
 def make_context(
-    workspace: Path, options: DoctorOptions, store: Store | None = None
+    workspace: Path,
+    options: DoctorOptions,
+    rules: list[Rule] | None = None,
+    *,
+    store: Store | None = None,
+    scan: StoreScan | None = None,
+    source: TicketSource | None = None,
+    git: RunRepository | None = None,
 ) -> DoctorContext:
+    """The context of one run; every run builds its context here. A plain run reads the
+    work tree (as text only when every rule in ``rules`` needs no more, see
+    :attr:`Rule.text_only`) and opens git on first use; ``--staged`` passes its ``scan``,
+    its index ``source`` and the open repository."""
     store = store if store is not None else Store(workspace)
-    return DoctorContext(workspace, store, options, StoreIndex(store.scan()))
+    if source is None:
+        text_only = bool(rules) and all(r.text_only for r in rules or ()) and not options.paths
+        source = TextOnlySource(store) if text_only else WorkTreeSource(store)
+    if git is None:
+        git = RunRepository(workspace, against=options.against, merge_commit=options.merge_commit)
+    index = StoreIndex(scan if scan is not None else store.scan())
+    return DoctorContext(workspace, store, options, index, source, git)
 
 
 def run(
     ctx: DoctorContext,
+    rules: list[Rule],
     *,
-    tickets: Iterable[Ticket] | None = None,
-    total: int | None = None,
+    locations: list[TicketLocation] | None = None,
     progress: Progress | None = None,
-    loader: Loader = load_ticket,
 ) -> list[Diagnostic]:
-    """Run every selected rule; tickets (``tickets``, or the store's, read by ``loader``)
-    are checked one at a time and then dropped."""
-    rules = select_rules(ctx.options.select, ctx.options.ignore, local=not ctx.options.no_local)
-    by_scope: dict[str, list[Rule]] = {"ticket": [], "store": [], "local": [], "git": []}
-    for rule in rules:
-        by_scope[rule.scope].append(rule)
+    """Run ``rules``; the tickets at ``locations`` (default: the store's, restricted to
+    ``--paths``) are read from ``ctx.source``, checked one at a time and then dropped."""
+    ticket_rules, run_rules = split_rules(rules)
     diagnostics: list[Diagnostic] = []
-    if tickets is None:
+    if locations is None:
         locations = _restrict(ctx.index.scan.locations, ctx.options.paths)
-        total = len(locations)
-        jobs = _jobs(ctx, total)
-        if jobs > 1:
-            diagnostics.extend(
-                _run_in_workers(ctx, by_scope["ticket"], locations, loader, jobs, progress)
-            )
-        else:
-            tickets = (loader(ctx, location) for location in locations)
-    for done, ticket in enumerate(tickets or (), start=1):
-        check_ticket(ctx, by_scope["ticket"], ticket, diagnostics)
-        ctx.index.add(ticket)
-        if progress is not None:
-            progress(done, total or done)
-    for scope in ("store", "local", "git"):
-        for rule in by_scope[scope]:
-            diagnostics.extend(rule.run(ctx))
+    total = len(locations)
+    jobs = _jobs(ctx, total)
+    if jobs > 1:
+        diagnostics.extend(_run_in_workers(ctx, ticket_rules, locations, jobs, progress))
+    else:
+        ticket = ctx.source.ticket
+        for done, location in enumerate(locations, start=1):
+            check_ticket(ctx, ticket_rules, ticket(location), diagnostics)
+            if progress is not None:
+                progress(done, total)
+    for scope in _RUN_SCOPES:
+        for rule in run_rules:
+            if rule.scope == scope:
+                diagnostics.extend(rule.run(ctx))
     if ctx.options.paths:
         diagnostics = [d for d in diagnostics if _under(d.path, ctx.options.paths)]
     return sorted(set(diagnostics), key=Diagnostic.sort_key)
 
 
 def check_ticket(
-    ctx: DoctorContext, rules: list[Rule], ticket: Ticket, diagnostics: list[Diagnostic]
+    ctx: DoctorContext, rules: list[TicketRule], ticket: Ticket, diagnostics: list[Diagnostic]
 ) -> None:
-    """Run the ticket rules on one ticket (most find nothing: no list is built for them)."""
+    """Run the ticket rules on one ticket and add it to the index (most rules find nothing:
+    no list is built for them)."""
     for rule in rules:
         for finding in rule.check(ctx, ticket):
             diagnostics.append(rule.diagnostic(finding))
+    ctx.index.add(ticket)
 
 
 def _under(path: str, prefixes: tuple[str, ...]) -> bool:
@@ -121,9 +135,9 @@ def _jobs(ctx: DoctorContext, total: int) -> int:
         return 1
     else:
         jobs = min(len(os.sched_getaffinity(0)), MAX_JOBS) if _can_fork() else 1
-    # Nothing may be shared with workers but what a fork copies: no cached values
-    # (an open git process, say) and no other threads.
-    if jobs > 1 and (ctx.cache or not _can_fork()):
+    # Nothing may be shared with workers but what a fork copies: nothing open (a git
+    # process, say) and no other threads.
+    if jobs > 1 and (not ctx.forkable() or not _can_fork()):
         return 1
     return min(jobs, max(total, 1))
 
@@ -138,14 +152,13 @@ def _can_fork() -> bool:
     )
 
 
-_JOB: tuple[DoctorContext, list[Rule], list[TicketLocation], Loader] | None = None  # for workers
+_JOB: tuple[DoctorContext, list[TicketRule], list[TicketLocation]] | None = None  # for workers
 
 
 def _run_in_workers(
     ctx: DoctorContext,
-    rules: list[Rule],
+    rules: list[TicketRule],
     locations: list[TicketLocation],
-    loader: Loader,
     jobs: int,
     progress: Progress | None,
 ) -> list[Diagnostic]:
@@ -157,7 +170,7 @@ def _run_in_workers(
     ranges = [(i, min(i + size, len(locations))) for i in range(0, len(locations), size)]
     diagnostics: list[Diagnostic] = []
     done = 0
-    _JOB = (ctx, rules, locations, loader)  # workers see it through the fork, nothing pickled
+    _JOB = (ctx, rules, locations)  # workers see it through the fork, nothing pickled
     gc.freeze()  # what the workers inherit is never scanned by their garbage collector
     try:
         with multiprocessing.get_context("fork").Pool(jobs, initializer=_ignore_sigint) as pool:
@@ -180,21 +193,20 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-_WORKER_CONTEXT: DoctorContext | None = None  # a worker's own copy, with its own cache
+_WORKER_CONTEXT: DoctorContext | None = None  # a worker's own copy, with its own shared values
 
 
 def _check_range(bounds: tuple[int, int]) -> tuple[list[Diagnostic], list[TicketSummary]]:
     """In a worker: read and check some tickets exactly as the one-process loop does."""
     global _WORKER_CONTEXT
     assert _JOB is not None
-    parent, rules, locations, loader = _JOB
+    parent, rules, locations = _JOB
     if _WORKER_CONTEXT is None:
-        _WORKER_CONTEXT = dataclasses.replace(parent, cache={})
+        _WORKER_CONTEXT = dataclasses.replace(parent)  # values computed on first use are not copied
     ctx = _WORKER_CONTEXT
     ctx.index = StoreIndex(parent.index.scan)  # the summaries of this range go back
     diagnostics: list[Diagnostic] = []
+    ticket = ctx.source.ticket
     for location in locations[bounds[0] : bounds[1]]:
-        ticket = loader(ctx, location)
-        check_ticket(ctx, rules, ticket, diagnostics)
-        ctx.index.add(ticket)
+        check_ticket(ctx, rules, ticket(location), diagnostics)
     return diagnostics, ctx.index.summaries

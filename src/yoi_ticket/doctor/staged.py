@@ -13,40 +13,18 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import posixpath
 from pathlib import Path
 
-from yoi_ticket.doctor.context import (
-    DoctorContext,
-    DoctorOptions,
-    RelationRef,
-    StoreIndex,
-    TicketSummary,
-)
+from yoi_ticket.doctor.context import DoctorContext, DoctorOptions, RelationRef, TicketSummary
 from yoi_ticket.doctor.diagnostics import Diagnostic
-from yoi_ticket.doctor.registry import get_rule
 from yoi_ticket.doctor.report import Report
-from yoi_ticket.doctor.rules.conflicts import (
-    FILE_READER_KEY,
-    GIT_KEY,
-    UNMERGED_KEY,
-    check_git_options,
-)
-from yoi_ticket.doctor.runner import Progress, run
-from yoi_ticket.files import textfile
-from yoi_ticket.git import GitRepo, IndexEntry, IndexListing, require_repo
+from yoi_ticket.doctor.repository import RunRepository
+from yoi_ticket.doctor.runner import Progress, make_context, run, selected_rules
+from yoi_ticket.doctor.sources import IndexSource
+from yoi_ticket.git import GitRepo, IndexListing, require_repo
 from yoi_ticket.store import artifacts
-from yoi_ticket.store.models import V1_BUCKETS, Ticket
-from yoi_ticket.store.reader import (
-    ARTIFACTS,
-    TICKET_FILES,
-    Store,
-    StoreScan,
-    TicketLocation,
-    build_ticket,
-)
-
-_STAGE_PREFERENCE = (0, 2, 3, 1)  # merged, else ours, theirs, base
+from yoi_ticket.store.models import V1_BUCKETS
+from yoi_ticket.store.reader import ARTIFACTS, TICKET_FILES, Store, StoreScan, TicketLocation
 
 
 def run_staged(
@@ -70,19 +48,25 @@ def _run(
     strays = [path for path in touched if shape.folder_of(path) is None]
     listing = repo.index_listing([*folders, *strays])
     present, removed = shape.apply(folders, listing)
-    blobs = BlobIndex(repo, listing.under(location.path for location in present))
-    tickets = [blobs.ticket(location) for location in present]
-    ctx = DoctorContext(
-        workspace, store, dataclasses.replace(options, no_local=True), StoreIndex(shape.scan)
+    options = dataclasses.replace(options, no_local=True)
+    rules = selected_rules(options)
+    git = RunRepository(
+        workspace,
+        against=options.against,
+        merge_commit=options.merge_commit,
+        repo=repo,
+        unmerged=listing.unmerged,  # unmerged paths are always among the staged
     )
-    ctx.cache[GIT_KEY] = repo
-    ctx.cache[UNMERGED_KEY] = listing.unmerged  # unmerged paths are always among the staged
-    ctx.cache[FILE_READER_KEY] = blobs.read
-    check_git_options(ctx)
+    source = IndexSource(repo, listing.under(location.path for location in present))
+    ctx = make_context(
+        workspace, options, rules, store=store, scan=shape.scan, source=source, git=git
+    )
+    ctx.git.check_options()
     allowed = [*folders, *strays, *_add_referrers(ctx, repo, shape, removed)]
-    diagnostics = run(ctx, tickets=tickets, total=len(tickets), progress=progress)
-    kept = [d for d in diagnostics if _concerns(d, allowed)]
-    return Report(workspace=os.fspath(workspace), diagnostics=kept, tickets_checked=len(tickets))
+    diagnostics = run(ctx, rules, locations=present, progress=progress)
+    git_codes = {rule.code for rule in rules if rule.scope == "git"}
+    kept = [d for d in diagnostics if d.code in git_codes or _concerns(d, allowed)]
+    return Report(workspace=os.fspath(workspace), diagnostics=kept, tickets_checked=len(present))
 
 
 def _add_referrers(
@@ -97,7 +81,7 @@ def _add_referrers(
     paths = repo.grep_index(sorted(removed), specs)
     folders = sorted({folder for path in paths if (folder := shape.folder_of(path))})
     referrers = [shape.location(folder) for folder in folders]
-    blobs = BlobIndex(repo, repo.index_listing(folders).under(folders))
+    blobs = IndexSource(repo, repo.index_listing(folders).under(folders))
     allowed = []
     for location in referrers:
         ticket = blobs.ticket(location)
@@ -116,9 +100,7 @@ def _add_referrers(
 
 
 def _concerns(diagnostic: Diagnostic, allowed: list[str]) -> bool:
-    """Git-state findings always count; others only when they are about a touched path."""
-    if get_rule(diagnostic.code).scope == "git":
-        return True
+    """Whether a finding is about a touched path (git-state findings always count)."""
     path = diagnostic.path.rstrip("/")
     return any(
         path == prefix or path.startswith(prefix + "/") or prefix.startswith(path + "/")
@@ -190,100 +172,3 @@ class StagedShape:
         self.scan.locations.sort(key=lambda location: location.path)
         ids = {location.id for location in self.scan.locations}
         return present, {self.location(f).id for f in gone} - ids
-
-
-class BlobIndex:
-    """Staged blobs of some ticket folders, and tickets built from them."""
-
-    def __init__(self, repo: GitRepo, entries: list[IndexEntry]) -> None:
-        self._repo = repo
-        chosen: dict[str, IndexEntry] = {}
-        for entry in entries:
-            if entry.is_gitlink:
-                continue
-            current = chosen.get(entry.path)
-            rank = _STAGE_PREFERENCE.index(entry.stage)
-            if current is None or rank < _STAGE_PREFERENCE.index(current.stage):
-                chosen[entry.path] = entry
-        self.entries = chosen
-        self._dirs: set[str] = set()
-        for path in chosen:
-            parent = posixpath.dirname(path)
-            while parent and parent not in self._dirs:
-                self._dirs.add(parent)
-                parent = posixpath.dirname(parent)
-
-    def read(self, path: str) -> bytes | None:
-        """The staged bytes of ``path`` (symlinks followed inside their folder), or ``None``."""
-        entry = self.entries.get(path)
-        if entry is None:
-            return None
-        if entry.is_symlink:
-            target = self._link_target(entry)
-            entry = self.entries.get(target) if target else None
-            if entry is None or entry.is_symlink:
-                return None
-        return self._repo.blob(entry.sha)
-
-    def _link_target(self, entry: IndexEntry) -> str | None:
-        target = self._repo.blob(entry.sha).decode("utf-8", "surrogateescape")
-        if target.startswith("/"):
-            return None
-        return posixpath.normpath(posixpath.join(posixpath.dirname(entry.path), target))
-
-    def _escapes(self, path: str, container: str) -> bool:
-        entry = self.entries[path]
-        if not entry.is_symlink:
-            return False
-        target = self._link_target(entry)
-        return (
-            target is None
-            or not target.startswith(container + "/")
-            or target not in self.entries
-            or self.entries[target].is_symlink
-        )
-
-    def ticket(self, location: TicketLocation) -> Ticket:
-        folder = location.path
-        prefix = folder + "/"
-        names: set[str] = set()
-        artifact_names: list[str] = []
-        escapes: list[str] = []
-        artifacts_prefix = f"{ARTIFACTS}/"
-        for path in self.entries:
-            if not path.startswith(prefix):
-                continue
-            relative = path[len(prefix) :]
-            names.add(relative.split("/", 1)[0])
-            if relative.startswith(artifacts_prefix):
-                name = relative[len(artifacts_prefix) :]
-                if self._escapes(path, folder + "/" + ARTIFACTS):
-                    escapes.append(relative)
-                else:
-                    artifact_names.append(name)
-            elif "/" not in relative and self._escapes(path, folder):
-                escapes.append(relative)
-
-        def read(name: str) -> textfile.Decoded | None:
-            path = f"{prefix}{name}"
-            if name not in names or name in escapes:
-                return None
-            if path in self._dirs:
-                return textfile.Decoded("", f"{name} is a directory, not a file")
-            data = self.read(path)
-            return textfile.decode(data) if data is not None else None
-
-        def read_artifact(name: str) -> textfile.Decoded | None:
-            if name not in artifact_names:
-                return None
-            data = self.read(f"{prefix}{ARTIFACTS}/{name}")
-            return textfile.decode(data) if data is not None else None
-
-        return build_ticket(
-            location,
-            frozenset(names),
-            read,
-            sorted(artifact_names),
-            read_artifact,
-            escapes=sorted(escapes),
-        )

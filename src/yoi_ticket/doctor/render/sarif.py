@@ -75,7 +75,7 @@ def _rule_entry(code: str, severity: Severity) -> dict[str, Any]:
         }
     return {
         "id": code,
-        "name": rule.check.__name__,
+        "name": rule.name,
         "shortDescription": {"text": rule.title},
         "fullDescription": {"text": rule.what or rule.title},
         "help": {"text": rule.explain()},

@@ -1,22 +1,22 @@
 """YT5xx: merge conflicts in the ticket store, finished or not, and what they lose.
 
-The git rules skip silently when the workspace is not in a git repository;
-the options that need git (``--against``, ``--merge-commit``) are checked
-up front by :func:`check_git_options` and fail with exit 2 instead.
+The git rules skip silently when the workspace is not in a git repository
+(``ctx.git``, see :mod:`yoi_ticket.doctor.repository`). They need no more of a ticket
+than its file names and raw text (``text_only``): ``doctor --select YT5`` reads tickets
+as text only.
 """
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from yoi_ticket.doctor.context import DoctorContext
 from yoi_ticket.doctor.diagnostics import Finding, Severity
 from yoi_ticket.doctor.rule import rule
 from yoi_ticket.files import textfile
-from yoi_ticket.git import MERGE_TREE_VERSION, GitError, GitRepo, IndexEntry, open_repo
+from yoi_ticket.git import GitRepo
 from yoi_ticket.merge.conflicts import (
     MARKER_PRECHECK,
     find_conflict_blocks,
@@ -26,23 +26,13 @@ from yoi_ticket.merge.conflicts import (
 )
 from yoi_ticket.store import artifacts
 from yoi_ticket.store.models import Ticket
-from yoi_ticket.store.reader import (
-    ARTIFACTS,
-    ITEM,
-    THREAD,
-    TicketLocation,
-    list_ticket_folder,
-)
+from yoi_ticket.store.reader import ARTIFACTS, ITEM, THREAD
 from yoi_ticket.store.thread import Event, parse_thread
 
 E, W = Severity.ERROR, Severity.WARNING
 RELATIONS_PATH = f"{ARTIFACTS}/{artifacts.RELATIONS_FILE}"
 PLAN_PATH = f"{ARTIFACTS}/{artifacts.PLAN_FILE}"
-GIT_KEY = "git.repo"
-FILE_READER_KEY = "ticket.file_bytes"  # workspace-relative path -> bytes (None: absent)
-UNMERGED_KEY = "git.unmerged"  # unmerged entries already listed (by --staged)
 INDEX = "index"  # the merge result is what is staged (a merge in progress)
-FileReader = Callable[[str], "bytes | None"]
 
 _RESOLVE_HINT = (
     "keep the lines of both sides and delete the marker lines; in thread.md keep every "
@@ -57,78 +47,6 @@ _STAGES = {
     frozenset({3}): "added by them",
     frozenset({1}): "both deleted",
 }
-
-
-def git_repo(ctx: DoctorContext) -> GitRepo | None:
-    """The workspace's git repository, opened once per run (``None`` outside git).
-
-    A plain run asks git for little (unmerged entries, the merge in progress), so it runs
-    git through :mod:`subprocess` and does not import GitPython; ``--against`` and
-    ``--merge-commit`` merge and read many objects and use GitPython."""
-    light = ctx.options.against is None and ctx.options.merge_commit is None
-    return ctx.memo(GIT_KEY, lambda: open_repo(ctx.workspace, light=light))
-
-
-def close_git(ctx: DoctorContext) -> None:
-    repo = ctx.cache.get(GIT_KEY)
-    if isinstance(repo, GitRepo):
-        repo.close()
-
-
-def _read_bytes(ctx: DoctorContext, path: str) -> bytes | None:
-    """A ticket file's bytes: from the index under ``--staged``, else from the work tree."""
-    reader: FileReader | None = ctx.cache.get(FILE_READER_KEY)
-    if reader is not None:
-        return reader(path)
-    return _read_raw(os.path.join(ctx.workspace, path))
-
-
-def _read_raw(path: str) -> bytes | None:
-    """The bytes of a file, ``None`` when unreadable or larger than ticket files may be.
-
-    (The buffer is sized from the file, not from the limit, which would make a scan of
-    many files 3x slower; a FIFO or device is unreadable, never waited on.)"""
-    from yoi_ticket.files.fsutil import read_regular
-
-    try:
-        data = read_regular(path, textfile.MAX_FILE_BYTES)
-    except OSError:  # a directory, a FIFO, or gone
-        return None
-    return None if len(data) > textfile.MAX_FILE_BYTES else data
-
-
-def check_git_options(ctx: DoctorContext) -> None:
-    """Fail early (exit 2) when ``--against`` or ``--merge-commit`` cannot be honoured."""
-    options = ctx.options
-    for option, value in (("--against", options.against), ("--merge-commit", options.merge_commit)):
-        if value is None:
-            continue
-        repo = git_repo(ctx)
-        if repo is None:
-            raise GitError(
-                f"{option} needs a git repository, and {ctx.workspace} is not inside one",
-                hint=f"run doctor without {option}",
-            )
-        if repo.rev(value) is None:
-            raise GitError(f"{option} {value}: not a commit in this repository")
-        if option == "--against":
-            _check_merge_tree(repo)
-            if repo.rev("HEAD") is None:
-                raise GitError("--against needs a HEAD commit to merge into (nothing committed)")
-        elif len(repo.parents(value)) < 2:
-            raise GitError(f"--merge-commit {value}: not a merge commit (it has one parent)")
-
-
-def _check_merge_tree(repo: GitRepo) -> None:
-    version = repo.version()
-    if version[:2] < MERGE_TREE_VERSION:
-        found = ".".join(str(part) for part in version)
-        needed = ".".join(str(part) for part in MERGE_TREE_VERSION)
-        raise GitError(
-            f"--against needs git {needed} or newer (for 'git merge-tree --write-tree'); "
-            f"this git is {found}",
-            hint="upgrade git, or merge in a scratch worktree: git worktree add --detach",
-        )
 
 
 # --- rules
@@ -150,15 +68,14 @@ def _check_merge_tree(repo: GitRepo) -> None:
     "'git add' it and finish the merge; or abandon it with 'git merge --abort'. With the "
     "merge driver installed ('yoi ticket merge-driver install') most ticket conflicts "
     "resolve themselves.",
+    text_only=True,
 )
 def unmerged_entries(ctx: DoctorContext, subject: None) -> Iterator[Finding]:
     """Reports ticket store paths with unmerged (stage 1-3) entries in the git index."""
-    repo = git_repo(ctx)
-    if repo is None:
+    if ctx.git.repo() is None:
         return
-    listed: list[IndexEntry] | None = ctx.cache.get(UNMERGED_KEY)
     stages: dict[str, set[int]] = defaultdict(set)
-    for entry in listed if listed is not None else repo.unmerged(ctx.store.root_rel):
+    for entry in ctx.git.unmerged(ctx.store.root_rel):
         stages[entry.path].add(entry.stage)
     for path in sorted(stages):
         how = _STAGES.get(frozenset(stages[path]), "conflicted")
@@ -186,6 +103,7 @@ def unmerged_entries(ctx: DoctorContext, subject: None) -> Iterator[Finding]:
     fix="Keep what both sides meant (in thread.md: every event of both sides, in time order) "
     "and delete the four marker lines. An example of a conflict inside a ticket must be "
     "indented so that no line starts with a marker.",
+    text_only=True,
 )
 def conflict_blocks(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
     """Reports whole conflict blocks in a ticket's files (text already read is reused; other
@@ -202,11 +120,9 @@ def conflict_blocks(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
         if name in ticket.escapes or name in clean or is_merge_leftover(name):
             continue
         path = ticket.file_path(name)
-        kept, data = ctx.recall_read(ticket, path)
-        if kept and data is not None and len(data) > textfile.MAX_FILE_BYTES:
-            data = None  # as _read_raw: larger than ticket files may be
-        if not kept:
-            data = _read_bytes(ctx, path)
+        data = ctx.source.read(path)  # YT304 may just have read resolution.md
+        if data is not None and len(data) > textfile.MAX_FILE_BYTES:
+            data = None  # larger than ticket files may be
         if data is None or not has_conflict_markers(data) or b"\0" in data:
             continue
         yield from _blocks(path, textfile.decode(data).text)
@@ -248,6 +164,7 @@ def _blocks(path: str, text: str) -> Iterator[Finding]:
     example=".yoi/tickets/00001KSKBP9YG/thread.md.orig",
     fix="Delete the file (git rm it if it was committed); set 'git config mergetool."
     "keepBackup false' to stop git mergetool from writing .orig files.",
+    text_only=True,
 )
 def merge_leftovers(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
     """Reports ``*.orig``, ``*.rej``, ``*.BASE.*``/``*_BASE_<pid>*`` (and LOCAL, REMOTE,
@@ -278,12 +195,13 @@ def merge_leftovers(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
     ".yoi/tickets/00001KSKBP9YG/thread.md: would conflict when merging origin/main into HEAD",
     fix="Install the merge driver ('yoi ticket merge-driver install') and merge; if a "
     "conflict remains, keep every event of both sides when resolving it.",
+    text_only=True,
 )
 def would_conflict(ctx: DoctorContext, subject: None) -> Iterator[Finding]:
     """With ``--against REF``: reports ticket store files that ``git merge-tree`` says would
     conflict if HEAD were merged with REF."""
     ref = ctx.options.against
-    repo = git_repo(ctx) if ref else None
+    repo = ctx.git.repo() if ref else None
     if ref is None or repo is None:
         return
     store = ctx.store.root_rel.rstrip("/") + "/"
@@ -315,11 +233,12 @@ def would_conflict(ctx: DoctorContext, subject: None) -> Iterator[Finding]:
     fix="Copy the lost events back from the parent named in the message (git show "
     "<parent>:<path>) into thread.md in time order, and commit. An event deleted on "
     "purpose by one side is not reported.",
+    text_only=True,
 )
 def lost_thread_events(ctx: DoctorContext, subject: None) -> Iterator[Finding]:
     """Reports events that a parent of a merge has, the merge result lacks, and no parent
     deleted on purpose (compared by header attributes and body)."""
-    repo = git_repo(ctx)
+    repo = ctx.git.repo()
     merge = _merge_to_check(ctx, repo) if repo is not None else None
     if repo is None or merge is None:
         return
@@ -393,48 +312,6 @@ def _events(data: bytes | None) -> list[Event] | None:
     if data is None:
         return None
     return parse_thread(textfile.decode(data).text)
-
-
-# --- reading tickets as text only, when nothing but YT5 rules runs
-
-TEXT_ONLY_CODES = frozenset({"YT501", "YT502", "YT503", "YT504", "YT505"})
-
-
-def text_only(ctx: DoctorContext, codes: Iterable[str]) -> bool:
-    """Whether every rule in ``codes`` needs no more of a ticket than its file names and
-    raw text (``doctor --select YT5`` then scans like a conflict-marker hook, reading
-    tickets with :func:`text_ticket`, without parsing frontmatter and threads)."""
-    selected = set(codes)
-    return bool(selected) and selected <= TEXT_ONLY_CODES and not ctx.options.paths
-
-
-def text_ticket(ctx: DoctorContext, location: TicketLocation) -> Ticket:
-    """A ticket with its file names, and the text of item.md and thread.md only when their
-    bytes hold an opening conflict marker."""
-    base = {"id": location.id, "path": location.path, "layout": location.layout}
-    if location.escapes is not None:
-        return Ticket(**base, bucket=location.bucket, folder_symlink=True, escapes=["."])
-    folder = os.path.join(ctx.workspace, location.path)
-    try:
-        listing = list_ticket_folder(folder)
-    except OSError:
-        return Ticket(**base, bucket=location.bucket)
-    entries, escapes = listing.entries, listing.escapes
-    texts = {}  # decoded only when an opening marker is in the bytes
-    for name in (ITEM, THREAD):
-        if name in entries and name not in escapes and not entries[name].is_dir():
-            data = _read_raw(entries[name].path)
-            if data is not None and has_conflict_markers(data):
-                texts[name] = textfile.decode(data).text
-    return Ticket(
-        **base,
-        bucket=location.bucket,
-        files=frozenset(entries),
-        item_text=texts.get(ITEM, ""),
-        thread_text=texts.get(THREAD, ""),
-        artifacts=listing.artifacts,
-        escapes=escapes,
-    )
 
 
 RULES = (

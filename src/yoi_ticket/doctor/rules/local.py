@@ -2,97 +2,34 @@
 
 All rules have scope ``local`` (skipped by ``--no-local``). Pod status decides
 staleness, never age. Paths of findings are absolute: the overlay lies outside
-the workspace. The overlay is read once per run through :func:`local_view`.
+the workspace. The overlay is read once per run: ``ctx.local`` (see
+:mod:`yoi_ticket.doctor.local_view`).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from yoi_ticket.doctor.context import DoctorContext
 from yoi_ticket.doctor.diagnostics import Finding, Severity
+from yoi_ticket.doctor.fixes import DEAD_PENDING, LEFTOVER_TEMP
 from yoi_ticket.doctor.rule import rule
-from yoi_ticket.errors import YoiError
-from yoi_ticket.overlay.claims import ClaimListing, list_claims
-from yoi_ticket.overlay.folder import Overlay, OverlayInfo, list_overlays, other_overlays
-from yoi_ticket.overlay.locations import Locations
-from yoi_ticket.overlay.pending import PendingEntry, list_pending
-from yoi_ticket.overlay.pods import STALE, PodRegistry, PodStatusChecker, restorable_pod_names
+from yoi_ticket.overlay.folder import OverlayInfo, other_overlays
+from yoi_ticket.overlay.pods import STALE, read_pod_registry
 from yoi_ticket.overlay.records import RecordError, TicketClaim, read_record
-from yoi_ticket.overlay.sessions import SessionsListing, list_sessions
 from yoi_ticket.store.workspace import MARKER
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 FINISHED_STATES = ("closed", "done")
 
 
-@dataclass
-class LocalView:
-    """What doctor reads of the overlay and the runtime, once per run."""
-
-    overlay: Overlay
-    checker: PodStatusChecker
-    claims: ClaimListing = field(default_factory=ClaimListing)
-    sessions: SessionsListing | None = None
-    pending: list[PendingEntry] = field(default_factory=list)
-    pending_error: str | None = None
-
-    @property
-    def registry(self) -> PodRegistry:
-        return self.checker.registry
-
-
-def local_view(ctx: DoctorContext) -> LocalView:
-    """The overlay of ``ctx.workspace`` and the Pod registry, read once and shared by rules."""
-
-    def build() -> LocalView:
-        overlay = Overlay.for_workspace(ctx.workspace, Locations.quietly_from_env())
-        view = LocalView(overlay, PodStatusChecker(overlay.locations))
-        if not overlay.exists():
-            return view
-        view.claims = list_claims(overlay, view.checker)
-        view.sessions = list_sessions(overlay)
-        try:
-            view.pending = list_pending(overlay)
-        except (OSError, YoiError) as exc:
-            view.pending_error = str(exc)
-        return view
-
-    return ctx.memo("local.view", build)
-
-
-def known_pods(ctx: DoctorContext) -> dict[str, str]:
-    """Pod names this machine knows, each with why (for YT302); never the Companion or the
-    Orchestrator, whose names are the same for every clone of the workspace."""
-    view = local_view(ctx)
-    known: dict[str, str] = {}
-    for entry in view.claims.claims:
-        known.setdefault(entry.claim.pod_name, f"holds the local claim on {entry.claim.ticket_id}")
-    for pending in view.pending:
-        if pending.record is not None:
-            known.setdefault(
-                pending.record.pod_name, f"is being launched for {pending.record.ticket_id}"
-            )
-    for session in view.sessions.sessions if view.sessions else []:
-        known.setdefault(session.pod_name, f"has a local {session.role} role session")
-    for allocation in view.registry.allocations:
-        known.setdefault(allocation.pod_name, "is in the runtime Pod registry (pods.json)")
-    for name in restorable_pod_names(view.overlay.locations):
-        known.setdefault(name, "has saved Pod metadata in the data dir")
-    identity = view.overlay.identity
-    for workspace_wide in (identity.companion, identity.orchestrator):
-        known.pop(workspace_wide, None)
-    return known
-
-
 def _ticket_state(ctx: DoctorContext, ticket_id: str) -> tuple[bool, str | None]:
     """Whether the ticket exists in the store, and its state."""
-    states = ctx.memo("local.states", lambda: {s.id: s.state for s in ctx.index.summaries})
-    if ticket_id in states:
-        return True, states[ticket_id]
+    known, state = ctx.index.state_of(ticket_id)
+    if known:
+        return True, state
     location = ctx.store.locate(ticket_id)
     if location is None:
         return False, None
@@ -126,7 +63,7 @@ def stale_claim(ctx: DoctorContext, subject: object = None) -> Iterator[Finding]
     """Reports claims whose Pod is stale: not live (no running pid in pods.json), not
     restorable (no saved metadata) and not foreign (the claim was made on this host).
     Judged by Pod status only, never by the claim's age."""
-    for entry in local_view(ctx).claims.claims:
+    for entry in ctx.local.claims.claims:
         if entry.status.status == STALE:
             claim = entry.claim
             yield Finding(
@@ -151,7 +88,7 @@ def stale_claim(ctx: DoctorContext, subject: object = None) -> Iterator[Finding]
 def claim_on_finished_ticket(ctx: DoctorContext, subject: object = None) -> Iterator[Finding]:
     """Reports claims on tickets that are not in the store, or whose state is closed or
     done."""
-    for entry in local_view(ctx).claims.claims:
+    for entry in ctx.local.claims.claims:
         claim = entry.claim
         exists, state = _ticket_state(ctx, claim.ticket_id)
         if exists and state not in FINISHED_STATES:
@@ -180,7 +117,7 @@ def claim_on_finished_ticket(ctx: DoctorContext, subject: object = None) -> Iter
 def unreadable_overlay_file(ctx: DoctorContext, subject: object = None) -> Iterator[Finding]:
     """Reports claim files, role-sessions.json, pending records, workspace.json and the
     runtime registry pods.json that cannot be read or do not hold a valid record."""
-    view = local_view(ctx)
+    view = ctx.local
     for error in view.claims.errors:
         try:
             read_record(error.path, TicketClaim)
@@ -200,9 +137,11 @@ def unreadable_overlay_file(ctx: DoctorContext, subject: object = None) -> Itera
             view.overlay.read_workspace_record()
         except RecordError as exc:
             yield _unreadable(view.overlay.workspace_record_path, exc.message)
-    if view.registry.error is not None:
-        path = view.overlay.locations.pod_registry
-        yield _unreadable(path, view.registry.error)
+    if view.registry.error is not None:  # say which of the two eras' tables it is
+        for path in view.overlay.locations.pod_registries:
+            problem = read_pod_registry(path).error
+            if problem is not None:
+                yield _unreadable(path, problem)
 
 
 def _unreadable(path: Path, message: str) -> Finding:
@@ -230,7 +169,7 @@ def overlay_file_names_other_ticket(
 ) -> Iterator[Finding]:
     """Reports claim files and pending launch records whose content is about another ticket
     than the one their file name encodes."""
-    view = local_view(ctx)
+    view = ctx.local
     for error in view.claims.errors:
         try:
             claim = read_record(error.path, TicketClaim)
@@ -266,7 +205,7 @@ def overlay_file_names_other_ticket(
 def companion_claim(ctx: DoctorContext, subject: object = None) -> Iterator[Finding]:
     """Reports claims whose Pod is the Companion (the basename of the canonical workspace
     path) or whose role is ``companion``."""
-    view = local_view(ctx)
+    view = ctx.local
     companion = view.overlay.identity.companion
     for entry in view.claims.claims:
         claim = entry.claim
@@ -290,11 +229,12 @@ def companion_claim(ctx: DoctorContext, subject: object = None) -> Iterator[Find
     example="pending/00001KSKBP9YG.json whose launcher (pid 4242) is gone: its lock is free",
     fix="yoi ticket doctor --fix removes it. Check whether the Pod runs and claim the ticket "
     "for it if so.",
+    safe_fix=DEAD_PENDING,
 )
 def dead_pending_launch(ctx: DoctorContext, subject: object = None) -> Iterator[Finding]:
     """Reports pending launch records whose OS lock is free (the launcher is gone). Fixed by
     --fix."""
-    for pending in local_view(ctx).pending:
+    for pending in ctx.local.pending:
         if pending.alive or not os.path.exists(pending.path):
             continue
         record = pending.record
@@ -321,13 +261,14 @@ def dead_pending_launch(ctx: DoctorContext, subject: object = None) -> Iterator[
     "temp file; it holds nothing anyone reads.",
     example="ticket-claims/.tmp-4242-9f3a1c2b7d0e",
     fix="yoi ticket doctor --fix removes it.",
+    safe_fix=LEFTOVER_TEMP,
 )
 def leftover_temp_file(ctx: DoctorContext, subject: object = None) -> Iterator[Finding]:
     """Reports temporary files in the overlay whose writing process is no longer running.
     Fixed by --fix."""
     from yoi_ticket.overlay.folder import leftover_temp_files
 
-    for path in leftover_temp_files(local_view(ctx).overlay):
+    for path in leftover_temp_files(ctx.local.overlay):
         yield Finding(
             str(path),
             None,
@@ -355,11 +296,11 @@ def split_overlay(ctx: DoctorContext, subject: object = None) -> Iterator[Findin
     seen paths resolve to this workspace's canonical path (or equal one of its paths)."""
     from yoi_ticket.store.workspace import canonical_path
 
-    view = local_view(ctx)
+    view = ctx.local
     mine = view.overlay.identity.canonical_path
     same = {info.key for info in other_overlays(view.overlay)}
     resolved: dict[str, str | None] = {}
-    for info in _overlays(ctx):
+    for info in ctx.local.overlays:
         if info.key == view.overlay.identity.key or info.record is None:
             continue
         if info.key not in same:
@@ -376,10 +317,6 @@ def split_overlay(ctx: DoctorContext, subject: object = None) -> Iterator[Findin
                 f"another overlay ({info.key}) also belongs to this workspace ({mine})",
                 f"re-create its claims and sessions here, then remove {info.path}",
             )
-
-
-def _overlays(ctx: DoctorContext) -> list[OverlayInfo]:
-    return ctx.memo("local.overlays", lambda: list_overlays(local_view(ctx).overlay.locations))
 
 
 def _recorded_paths(info: OverlayInfo) -> list[str]:
@@ -400,8 +337,8 @@ def _recorded_paths(info: OverlayInfo) -> list[str]:
 def vanished_workspace_overlay(ctx: DoctorContext, subject: object = None) -> Iterator[Finding]:
     """Notes overlays under <data dir>/workspaces none of whose recorded workspace paths is
     still a workspace (a folder holding .yoi/)."""
-    mine = local_view(ctx).overlay.identity.key
-    for info in _overlays(ctx):
+    mine = ctx.local.overlay.identity.key
+    for info in ctx.local.overlays:
         if info.key == mine or info.record is None:
             continue
         paths = _recorded_paths(info)
@@ -428,7 +365,7 @@ def vanished_workspace_overlay(ctx: DoctorContext, subject: object = None) -> It
 )
 def session_missing_ticket(ctx: DoctorContext, subject: object = None) -> Iterator[Finding]:
     """Notes role sessions whose related tickets include an id that is not in the store."""
-    sessions = local_view(ctx).sessions
+    sessions = ctx.local.sessions
     if sessions is None:
         return
     for session in sessions.sessions:
@@ -462,7 +399,7 @@ _RECORD_FILES = ("workspace.json", "role-sessions.json", "history.jsonl")
 def overlay_not_private(ctx: DoctorContext, subject: object = None) -> Iterator[Finding]:
     """Reports overlay folders and files (and ``workspaces/``) that are symlinks, owned by
     another user, or writable by group or others; writers refuse such an overlay."""
-    for path, reason in local_view(ctx).overlay.trust_problems():
+    for path, reason in ctx.local.overlay.trust_problems():
         yield Finding(
             str(path),
             None,

@@ -1,0 +1,325 @@
+"""YT206-YT212: the structured artifacts (relations.json, orchestration-plan.jsonl) and
+the relations between tickets."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from yoi_ticket.doctor.context import DoctorContext, RelationRef
+from yoi_ticket.doctor.diagnostics import Finding, Severity
+from yoi_ticket.doctor.rule import rule
+from yoi_ticket.store.models import PLAN_KINDS, RELATION_KINDS, Ticket
+from yoi_ticket.store.reader import ARTIFACTS
+
+E, W = Severity.ERROR, Severity.WARNING
+RELATIONS_PATH = f"{ARTIFACTS}/relations.json"
+PLAN_PATH = f"{ARTIFACTS}/orchestration-plan.jsonl"
+
+
+@rule(
+    "YT206",
+    E,
+    "ticket",
+    "relations.json is invalid",
+    why="relations.json drives dependency ordering; if it does not parse or an entry is "
+    "malformed, dependencies are silently ignored.",
+    example='{"version": 1, "relations": [{"kind": "depends", "target": "..."}]}',
+    fix='Use {"version": 1, "relations": [{"ticket_id", "kind", "target", "note", "author", '
+    '"at"}]} with kind one of depends_on, blocks, related, supersedes, duplicate_of.',
+)
+def relations_invalid(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
+    """Reports unparseable ``relations.json`` files and entries with a wrong owner or kind."""
+    path = ticket.file_path(RELATIONS_PATH)
+    for problem in ticket.problems:
+        if problem.kind == "relations":
+            yield Finding(
+                path,
+                problem.line,
+                problem.message,
+                'the file is {"version": 1, "relations": [{"ticket_id", "kind", "target", '
+                '"note", "author", "at"}, ...]}',
+            )
+    for relation in ticket.relations:
+        if relation.ticket_id != ticket.id:
+            yield Finding(
+                path,
+                relation.line,
+                f"relation ticket_id {relation.ticket_id!r} is not the owning ticket {ticket.id!r}"
+                if relation.ticket_id
+                else "relation has no ticket_id",
+                f'set "ticket_id": "{ticket.id}"',
+            )
+        if relation.kind not in RELATION_KINDS:
+            yield Finding(
+                path,
+                relation.line,
+                f"relation kind {relation.kind!r} is not one of {', '.join(RELATION_KINDS)}"
+                if relation.kind
+                else "relation has no kind",
+                f"use one of {', '.join(RELATION_KINDS)}",
+            )
+        if not relation.target:
+            yield Finding(
+                path, relation.line, "relation has no target", 'add "target": "<ticket id>"'
+            )
+
+
+@rule(
+    "YT207",
+    E,
+    "ticket",
+    "Relation targets its own ticket",
+    why="A ticket cannot depend on, block or duplicate itself; such an entry is a typo that "
+    "hides the intended relation.",
+    example='{"ticket_id": "00001KVZKSV6C", "kind": "depends_on", "target": "00001KVZKSV6C"}',
+    fix="Point the relation at the intended ticket, or remove it.",
+)
+def relation_to_self(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
+    """Reports relations whose target is the owning ticket."""
+    for relation in ticket.relations:
+        if relation.target == ticket.id:
+            yield Finding(
+                ticket.file_path(RELATIONS_PATH),
+                relation.line,
+                f"{relation.kind} relation targets its own ticket",
+                "point the relation at the intended ticket, or remove it",
+            )
+
+
+@rule(
+    "YT208",
+    W,
+    "store",
+    "Relation target does not exist",
+    why="A relation to a ticket that is not in the store is either a typo or a ticket that "
+    "was removed or never merged; dependency ordering cannot use it. (A warning, because "
+    "partial checkouts and pruned stores legitimately contain such references.)",
+    example='"target": "00001KVZBCQH4"   (no such folder)',
+    fix="Fix the target id, or remove the relation if the ticket is gone for good.",
+)
+def dangling_relation(ctx: DoctorContext, subject: None) -> Iterator[Finding]:
+    """Reports relations whose target id is not a ticket of this store."""
+    ids = ctx.index.all_ids()
+    for summary in ctx.index.summaries:
+        for relation in summary.relations:
+            if relation.target != relation.source and relation.target not in ids:
+                yield Finding(
+                    relation.path,
+                    relation.line,
+                    f"{relation.kind} relation to {relation.target!r}, which is not in the store",
+                    "fix the target id or remove the relation",
+                )
+
+
+@rule(
+    "YT209",
+    E,
+    "store",
+    "depends_on/blocks relations form a cycle",
+    why="A dependency cycle means none of the tickets in it can ever be started first; the "
+    "Orchestrator will wait forever.",
+    example="A depends_on B, B depends_on A",
+    fix="Remove or reverse one relation of the cycle.",
+)
+def relation_cycle(ctx: DoctorContext, subject: None) -> Iterator[Finding]:
+    """Reports cycles of the ordering graph (``A depends_on B`` and ``B blocks A`` both put B
+    first); a relation to the ticket itself is left to YT207."""
+    edges: dict[str, list[RelationRef]] = defaultdict(list)  # ticket -> tickets it waits for
+    for summary in ctx.index.summaries:
+        for relation in summary.relations:
+            if relation.target == relation.source:
+                continue  # a relation to itself is YT207
+            if relation.kind == "depends_on":
+                edges[relation.source].append(relation)
+            elif relation.kind == "blocks":
+                flipped = RelationRef(
+                    relation.target, "blocks", relation.source, relation.path, relation.line
+                )
+                edges[relation.target].append(flipped)
+    for cycle in _cycles(edges):
+        first = cycle[0]
+        names = " -> ".join([*(ref.source for ref in cycle), first.source])
+        yield Finding(
+            first.path,
+            first.line,
+            f"dependency cycle: {names}",
+            "remove or reverse one depends_on/blocks relation of the cycle",
+        )
+
+
+def _cycles(edges: dict[str, list[RelationRef]]) -> list[list[RelationRef]]:
+    """One representative cycle per strongly connected component (iterative Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    components: list[list[str]] = []
+    counter = 0
+    for root in sorted(edges):
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            node, child = work.pop()
+            if child == 0:
+                index[node] = low[node] = counter
+                counter += 1
+                stack.append(node)
+                on_stack.add(node)
+            targets = [ref.target for ref in edges.get(node, [])]
+            if child < len(targets):
+                work.append((node, child + 1))
+                target = targets[child]
+                if target not in index:
+                    work.append((target, 0))
+                elif target in on_stack:
+                    low[node] = min(low[node], index[target])
+                continue
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                components.append(component)
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+    cycles = []
+    for component in components:
+        members = set(component)
+        start = min(members)
+        if len(members) == 1 and not any(r.target == start for r in edges.get(start, [])):
+            continue
+        cycles.append(_walk_cycle(start, members, edges))
+    return cycles
+
+
+def _walk_cycle(
+    start: str, members: set[str], edges: dict[str, list[RelationRef]]
+) -> list[RelationRef]:
+    """A path of relations inside one component that returns to ``start``."""
+    from collections import deque
+
+    previous: dict[str, RelationRef] = {}
+    queue = deque([start])
+    seen = {start}
+    while queue:
+        node = queue.popleft()
+        for ref in sorted(edges.get(node, []), key=lambda r: r.target):
+            if ref.target not in members:
+                continue
+            if ref.target == start:
+                path = [ref]
+                while path[0].source != start:
+                    path.insert(0, previous[path[0].source])
+                return path
+            if ref.target not in seen:
+                seen.add(ref.target)
+                previous[ref.target] = ref
+                queue.append(ref.target)
+    return []  # pragma: no cover - a strongly connected component always has a cycle
+
+
+@rule(
+    "YT210",
+    E,
+    "ticket",
+    "orchestration-plan.jsonl line is invalid",
+    why="The Orchestrator replays the plan line by line; an unparseable or unknown record "
+    "is skipped and its scheduling constraint is lost.",
+    example='{"id": "orch-1", "ticket_id": "00001KVZKSV6C", "kind": "maybe_later"}',
+    fix="Make each line one JSON object with id, ticket_id and a known kind (before, after, "
+    "blocked_by, blocks, conflicts_with, do_not_parallelize, waiting_capacity_note, "
+    "accepted_plan).",
+)
+def plan_invalid(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
+    """Reports plan lines that are not JSON objects, lack an id or ticket_id, or have an
+    unknown kind."""
+    path = ticket.file_path(PLAN_PATH)
+    for problem in ticket.problems:
+        if problem.kind == "plan":
+            yield Finding(
+                path,
+                problem.line,
+                problem.message,
+                'each line is one JSON object: {"id": ..., "ticket_id": ..., "kind": ...}',
+            )
+    for record in ticket.plan:
+        if not record.id:
+            yield Finding(path, record.line, "plan record has no id", 'add "id": "<record id>"')
+        if not record.ticket_id:
+            yield Finding(
+                path,
+                record.line,
+                "plan record has no ticket_id",
+                f'add "ticket_id": "{ticket.id}"',
+            )
+        if record.kind not in PLAN_KINDS:
+            yield Finding(
+                path,
+                record.line,
+                f"plan record kind {record.kind!r} is not one of {', '.join(PLAN_KINDS)}",
+                f"use one of {', '.join(PLAN_KINDS)}",
+            )
+
+
+@rule(
+    "YT211",
+    E,
+    "ticket",
+    "orchestration plan record is about another ticket",
+    why="Each ticket's plan holds only its own records; a record naming another ticket was "
+    "written to the wrong folder (or copied along) and constrains the wrong ticket.",
+    example='.yoi/tickets/A/artifacts/orchestration-plan.jsonl: {"ticket_id": "B", ...}',
+    fix="Move the record to the named ticket's plan, or fix its ticket_id.",
+)
+def plan_other_ticket(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
+    """Reports plan records whose ``ticket_id`` is not the owning ticket."""
+    for record in ticket.plan:
+        if record.ticket_id and record.ticket_id != ticket.id:
+            yield Finding(
+                ticket.file_path(PLAN_PATH),
+                record.line,
+                f"plan record ticket_id {record.ticket_id!r} is not the owning ticket "
+                f"{ticket.id!r}",
+                f"move the record to the plan of {record.ticket_id}, or fix its ticket_id",
+            )
+
+
+@rule(
+    "YT212",
+    E,
+    "ticket",
+    "Artifact resolves outside its folder",
+    why="An artifact (or ticket file) that is a symlink out of its folder lets a checkout "
+    "read or overwrite arbitrary files; it is reported and never followed.",
+    example=".yoi/tickets/X/artifacts/log -> /home/alice/.ssh/id_ed25519",
+    fix="Replace the symlink with a copy of the content it should hold, or remove it.",
+)
+def artifact_escapes(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
+    """Reports symlinks in a ticket folder or its ``artifacts/`` that resolve outside it."""
+    for name in ticket.escapes:
+        if name == ".":
+            continue
+        yield Finding(
+            ticket.file_path(name),
+            None,
+            f"{name} is a symlink resolving outside its folder (or a broken/looping link); "
+            "not followed",
+            f"git rm {ticket.file_path(name)} and commit the real content instead",
+        )
+
+
+RULES = (
+    relations_invalid,
+    relation_to_self,
+    dangling_relation,
+    relation_cycle,
+    plan_invalid,
+    plan_other_ticket,
+    artifact_escapes,
+)
