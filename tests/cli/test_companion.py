@@ -39,3 +39,15 @@ def test_a_workspace_called_yoi_work_has_the_companion_yoi_work(
     # The basename as spelled is not the Companion's name: a Pod may be called that.
     allowed = yoi(workspace, "claim", TICKET, "--pod", "Yoi Work", "--role", "coder")
     assert allowed.returncode == 0, allowed.stderr
+
+
+def test_the_companion_records_and_links_no_role_session(tmp_path: Path, yoi_home: Path) -> None:
+    workspace = small_workspace(tmp_path, "Yoi Work")
+    recorded = yoi(workspace, "session", "record", "--pod", "yoi-work", "--role", "intake")
+    assert recorded.returncode == 1
+    assert "Companion" in recorded.stderr
+    linked = yoi(workspace, "session", "link", "--pod", "yoi-work", TICKET)
+    assert linked.returncode == 1
+    assert "Companion" in linked.stderr
+    sessions = yoi(workspace, "sessions", "--format", "json")
+    assert json.loads(sessions.stdout)["sessions"] == []

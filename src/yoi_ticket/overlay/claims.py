@@ -9,7 +9,6 @@ Ticket ids and Pod names are validated before any path is built from them.
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +21,6 @@ from yoi_ticket.overlay.panel import PanelClaim, panel_claims
 from yoi_ticket.overlay.pods import STALE, PodStatus, PodStatusChecker
 from yoi_ticket.overlay.records import RecordError, TicketClaim, read_record
 from yoi_ticket.store.ids import decode_filename, validate_pod_name, validate_ticket_id
-from yoi_ticket.store.workspace import CASE_INSENSITIVE_PLATFORMS
 
 CLAIM = "claim"
 RELEASE = "release"
@@ -132,13 +130,13 @@ def prepare(
     overlay: Overlay, ticket_id: str, pod_name: str, role: str, *, allow_missing: bool = False
 ) -> ClaimRequest:
     """Validate a claim request: names first, then the Companion, the role, the ticket."""
-    from yoi_ticket.overlay.sessions import check_role, list_sessions, lookup_slug
+    from yoi_ticket.overlay.sessions import check_role, is_companion, list_sessions, lookup_slug
     from yoi_ticket.store.reader import Store
 
     validate_ticket_id(ticket_id)
     validate_pod_name(pod_name)
     encoded_name(ticket_id)
-    if _is_companion(overlay, pod_name):
+    if is_companion(overlay, pod_name):
         raise RefusedError(
             f"Pod '{pod_name}' is this workspace's Companion and cannot claim tickets",
             hint="claim with a ticket-role Pod (intake, coder, reviewer, ...)",
@@ -438,10 +436,3 @@ def taken(
     return RefusedError(
         f"ticket {ticket_id} is already claimed by {holder_text(existing, status)}", hint=hint
     )
-
-
-def _is_companion(overlay: Overlay, pod_name: str) -> bool:
-    companion = overlay.identity.companion
-    if sys.platform in CASE_INSENSITIVE_PLATFORMS:  # pragma: no cover - not Linux
-        return pod_name.casefold() == companion.casefold()
-    return pod_name == companion

@@ -7,6 +7,7 @@ lose an update and readers never see a partial file.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from yoi_ticket.overlay.records import (
 )
 from yoi_ticket.store.ids import IdForm, id_form, unsafe_component_reason, validate_pod_name
 from yoi_ticket.store.ids import validate_ticket_id as _validate_ticket_id
+from yoi_ticket.store.workspace import CASE_INSENSITIVE_PLATFORMS
 
 PRE_TICKET_INTAKE = "pre_ticket_intake"
 TICKET_CLAIM = "ticket_claim"
@@ -61,6 +63,22 @@ def check_role(overlay: Overlay, role: str) -> str:
     if unsafe_component_reason(role) is not None or role not in roles:
         raise UsageError(f"unknown role {role!r}", hint=f"roles here: {', '.join(roles)}")
     return role
+
+
+def is_companion(overlay: Overlay, pod_name: str) -> bool:
+    companion = overlay.identity.companion
+    if sys.platform in CASE_INSENSITIVE_PLATFORMS:  # pragma: no cover - not Linux
+        return pod_name.casefold() == companion.casefold()
+    return pod_name == companion
+
+
+def refuse_companion(overlay: Overlay, pod_name: str) -> None:
+    """The Companion is never a ticket role: no claim, no role session (UPSTREAM.md 4)."""
+    if is_companion(overlay, pod_name):
+        raise RefusedError(
+            f"Pod '{pod_name}' is this workspace's Companion, which holds no ticket role",
+            hint="record the session for a ticket-role Pod (intake, coder, reviewer, ...)",
+        )
 
 
 def lookup_slug(overlay: Overlay, ticket_id: str) -> str | None:
@@ -127,6 +145,7 @@ def record_session(
     with no ticket, else ``role_launch``; an existing session keeps its origin.
     """
     validate_pod_name(pod_name)
+    refuse_companion(overlay, pod_name)
     check_role(overlay, role)
     for given in (origin, default_origin):
         if given is not None and given not in ORIGINS:
@@ -163,6 +182,7 @@ def link_tickets(
 ) -> RoleSession:
     """Relate more tickets to an existing session (no duplicates)."""
     validate_pod_name(pod_name)
+    refuse_companion(overlay, pod_name)
     refs = _refs(overlay, tickets)
 
     def change(data: RoleSessionsFile) -> RoleSession:
