@@ -14,7 +14,9 @@ from harness.panel import age, write_panel_claim, write_panel_sessions
 from yoi_ticket.doctor.api import run_doctor
 from yoi_ticket.doctor.context import DoctorOptions
 from yoi_ticket.doctor.diagnostics import Diagnostic
+from yoi_ticket.doctor.fixes import apply_fixes
 from yoi_ticket.doctor.report import Report
+from yoi_ticket.doctor.runner import make_context, run, selected_rules
 from yoi_ticket.overlay.claims import claim
 from yoi_ticket.overlay.folder import Overlay
 from yoi_ticket.overlay.panel import panel_folder_name
@@ -241,3 +243,40 @@ def test_fix_dry_run_lists_the_panel_fixes_and_touches_nothing(
     assert len(report.diagnostics) == 4
     after = {name: (path.read_bytes(), path.stat().st_mtime) for name, path in cluttered.items()}
     assert after == snapshot
+
+
+def test_fix_checks_again_right_before_removing(
+    overlay: Overlay, cluttered: dict[str, Path], tmp_path: Path
+) -> None:
+    """Between the check and the fix a new update took the lock (a fresh file) and a temp
+    file was replaced by a symlink: the fix keeps both, and never follows the link."""
+    options = DoctorOptions(select=("YT4",), fix=True)
+    rules = selected_rules(options)
+    ctx = make_context(overlay.workspace, options, rules)
+    try:
+        diagnostics = run(ctx, rules)
+        lock, temp = cluttered["lock"], cluttered["claim_temp"]
+        lock.unlink()
+        lock.touch()
+        target = tmp_path / "elsewhere"
+        target.write_bytes(b"keep")
+        age(target, HOUR)
+        temp.unlink()
+        temp.symlink_to(target)
+        age(temp, HOUR)
+        outcome = apply_fixes(ctx, diagnostics)
+    finally:
+        ctx.git.close()
+    assert sorted(outcome.lines) == sorted(
+        [
+            f"kept stuck panel lock {lock}: it is in use again",
+            f"kept leftover panel temporary file {temp}: it is in use again",
+            f"removed leftover panel temporary file {cluttered['sessions_temp']}",
+        ]
+    )
+    assert lock.exists() and temp.is_symlink() and target.read_bytes() == b"keep"
+    assert found(outcome.diagnostics) == {
+        ("YT413", "warning", str(cluttered["stale"]), None),
+        ("YT414", "warning", str(lock), None),
+        ("YT415", "warning", str(temp), None),
+    }
