@@ -1,16 +1,22 @@
 """``doctor --fix``: the safe fixes of SPEC 9.2, each reported.
 
-Only two kinds of findings are ever fixed, both in the local overlay (never a
-tracked file, never a claim): dead pending launch records (YT406) and leftover
-temporary files (YT407). Each is checked again right before removal: a pending
-record is removed under the overlay's state lock only while its launch lock is
-free, a temp file only while its writer is not running. With ``dry_run`` the
-fixes are listed and nothing is touched. Fixed findings leave the report.
+Only these findings are ever fixed, never a tracked file, never a claim: in the local
+overlay, dead pending launch records (YT406) and leftover temporary files (YT407); in
+yoi's panel registry, a stuck ``role-sessions.lock`` and upstream's abandoned temp
+files (the panel rules of YT4xx). Each is checked again right before removal: a pending
+record is removed under the overlay's state lock only while its launch lock is free, a
+temp file only while its writer is not running, a panel lock only while it is still
+stuck and the same file, a panel temp file only while it is still old; panel files only
+when they are regular files of this user inside a registry doctor found. With
+``dry_run`` the fixes are listed and nothing is touched. Fixed findings leave the
+report.
 """
 
 from __future__ import annotations
 
 import os
+import stat
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +27,8 @@ from yoi_ticket.doctor.registry import get_rule
 
 DEAD_PENDING = "dead pending launch"
 LEFTOVER_TEMP = "leftover temporary file"
+STUCK_PANEL_LOCK = "stuck panel lock"
+PANEL_TEMP = "leftover panel temporary file"
 """The safe fixes; a rule names the one its findings get (``@rule(..., safe_fix=...)``)."""
 
 
@@ -80,6 +88,35 @@ def _remove_temp_file(ctx: DoctorContext, path: Path) -> bool:
     return atomicfile.remove(path)
 
 
+def _remove_stuck_panel_lock(ctx: DoctorContext, path: Path) -> bool:
+    if any(path == panel.registry.lock_path for panel in ctx.local.panels):
+        return _remove_old_panel_file(path)
+    return False
+
+
+def _remove_panel_temp(ctx: DoctorContext, path: Path) -> bool:
+    if any(path in panel.registry.temp_leftovers() for panel in ctx.local.panels):
+        return _remove_old_panel_file(path)
+    return False
+
+
+def _remove_old_panel_file(path: Path) -> bool:
+    """Remove ``path`` if it is (still) a regular file of this user, not a symlink, older
+    than any live update of yoi's panel takes; one ``lstat`` decides, right before."""
+    from yoi_ticket.overlay.panel import STUCK_LOCK_SECONDS
+
+    try:
+        seen = path.lstat()
+        if not stat.S_ISREG(seen.st_mode) or seen.st_uid != os.getuid():
+            return False
+        if time.time() - seen.st_mtime <= STUCK_LOCK_SECONDS:
+            return False  # made again meanwhile: an update is in progress
+        path.unlink()
+    except OSError:
+        return False
+    return True
+
+
 def _inside(path: Path, folder: Path) -> bool:
     real = Path(os.path.realpath(path))
     root = Path(os.path.realpath(folder))
@@ -89,4 +126,6 @@ def _inside(path: Path, folder: Path) -> bool:
 _FIXERS: dict[str, Callable[[DoctorContext, Path], bool]] = {
     DEAD_PENDING: _remove_dead_pending,
     LEFTOVER_TEMP: _remove_temp_file,
+    STUCK_PANEL_LOCK: _remove_stuck_panel_lock,
+    PANEL_TEMP: _remove_panel_temp,
 }

@@ -14,15 +14,24 @@ from yoi_ticket.errors import YoiError
 from yoi_ticket.overlay.claims import ClaimListing, list_claims
 from yoi_ticket.overlay.folder import Overlay, OverlayInfo, list_overlays
 from yoi_ticket.overlay.locations import Locations
+from yoi_ticket.overlay.panel import PanelContents, PanelRegistry, workspace_panels
 from yoi_ticket.overlay.pending import PendingEntry, list_pending
 from yoi_ticket.overlay.pods import PodRegistry, PodStatusChecker, restorable_pod_names
 from yoi_ticket.overlay.sessions import SessionsListing, list_sessions
 
 
+@dataclass(frozen=True)
+class PanelView:
+    """One of yoi's panel registry folders of this workspace and what it holds."""
+
+    registry: PanelRegistry
+    contents: PanelContents
+
+
 @dataclass
 class LocalView:
-    """The overlay of one workspace, its claims, sessions and pending launches, and the
-    Pod registry."""
+    """The overlay of one workspace, its claims, sessions and pending launches, the Pod
+    registry, and yoi's panel registries."""
 
     overlay: Overlay
     checker: PodStatusChecker
@@ -39,6 +48,12 @@ class LocalView:
     def overlays(self) -> list[OverlayInfo]:
         """Every overlay under the data dir (this one included), listed once."""
         return list_overlays(self.overlay.locations)
+
+    @cached_property
+    def panels(self) -> list[PanelView]:
+        """yoi's panel registries of this workspace (every path spelling, every data dir),
+        found and read once, on first use: ``--no-local`` never reads them."""
+        return [PanelView(found, found.read()) for found in workspace_panels(self.overlay)]
 
     def known_pods(self) -> dict[str, str]:
         """Pod names this machine knows, each with why (for YT302); never the Companion or

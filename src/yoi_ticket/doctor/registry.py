@@ -20,12 +20,12 @@ RULE_MODULES: dict[str, tuple[str, ...]] = {
     "YT1": (_RULES + "structure",),
     "YT2": (_RULES + "threads", _RULES + "artifacts"),
     "YT3": (_RULES + "leaks",),
-    "YT4": (_RULES + "local",),
+    "YT4": (_RULES + "local", _RULES + "panel"),
     "YT5": (_RULES + "conflicts",),
     "YT6": (_RULES + "merge_config",),
 }
 """Code family -> the modules that define its rules."""
-LOCAL_MODULES = (_RULES + "local",)
+LOCAL_MODULES = (_RULES + "local", _RULES + "panel")
 """Modules whose rules all have the ``local`` scope: ``--no-local`` does not import them."""
 
 

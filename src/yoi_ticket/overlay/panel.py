@@ -165,6 +165,12 @@ class PanelRegistry:
         found += [path for path in _listing(self.folder) if _SESSIONS_TEMP.match(path.name)]
         return sorted(found)
 
+    def abandoned_temps(self, now: float | None = None) -> list[Path]:
+        """The :meth:`temp_leftovers` older than :data:`STUCK_LOCK_SECONDS`: a younger one
+        may belong to an update in progress (upstream links or renames it right away)."""
+        limit = (time.time() if now is None else now) - STUCK_LOCK_SECONDS
+        return [path for path in self.temp_leftovers() if _mtime(path) < limit]
+
     def stuck_lock_age(self, now: float | None = None) -> float | None:
         """Seconds since the lock file was made, when it is older than a live update
         ever takes (:data:`STUCK_LOCK_SECONDS`); ``None`` when there is none or it is fresh."""
@@ -188,6 +194,13 @@ def panel_registries(data_dirs: Iterable[Path], spellings: Iterable[str]) -> lis
             if folder not in found and folder.is_dir():
                 found[folder] = PanelRegistry(folder, spelled)
     return list(found.values())
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.lstat().st_mtime
+    except OSError:
+        return float("inf")  # gone: never abandoned
 
 
 def _listing(folder: Path) -> list[Path]:

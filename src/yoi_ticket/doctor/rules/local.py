@@ -107,16 +107,19 @@ def claim_on_finished_ticket(ctx: DoctorContext, subject: object = None) -> Iter
     E,
     "local",
     "Unreadable or partial overlay file",
-    why="Claims, role sessions, the workspace record and the Pod registry are written "
-    "atomically; a file that does not parse was damaged or hand-edited, and the claims or "
-    "sessions in it are invisible to every command.",
+    why="Claims, role sessions, the workspace record, the Pod registry and yoi's panel "
+    "registry are written atomically; a file that does not parse was damaged or hand-edited, "
+    "and the claims or sessions in it are invisible to every command.",
     example='ticket-claims/00001KSKBP9YG.json containing {"ticket_id": "00001KSKBP9YG", "pod_na',
     fix="Look at the file, then remove it or restore its JSON. A claim can be re-created "
-    "with yoi ticket claim ID --pod POD --role ROLE.",
+    "with yoi ticket claim ID --pod POD --role ROLE. A file of yoi's panel registry is "
+    "yoi's: restore it as yoi writes it, or remove it once its claim is re-made.",
 )
 def unreadable_overlay_file(ctx: DoctorContext, subject: object = None) -> Iterator[Finding]:
-    """Reports claim files, role-sessions.json, pending records, workspace.json and the
-    runtime registry pods.json that cannot be read or do not hold a valid record."""
+    """Reports claim files, role-sessions.json, pending records, workspace.json, the
+    runtime registries pods.json and workers.json, and the claim files and
+    role-sessions.json of yoi's panel registry that cannot be read or do not hold a valid
+    record (a panel claim naming another ticket than its file name included)."""
     view = ctx.local
     for error in view.claims.errors:
         try:
@@ -142,6 +145,15 @@ def unreadable_overlay_file(ctx: DoctorContext, subject: object = None) -> Itera
             problem = read_pod_registry(path).error
             if problem is not None:
                 yield _unreadable(path, problem)
+    for panel in view.panels:
+        for found in panel.contents.problems:
+            yield Finding(
+                str(found.path),
+                None,
+                f"yoi's panel registry: {found.message}",
+                "look at the file, then restore it as yoi writes it or remove it (re-make "
+                "its claim with yoi's panel or 'yoi ticket claim')",
+            )
 
 
 def _unreadable(path: Path, message: str) -> Finding:
