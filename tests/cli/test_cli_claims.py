@@ -211,6 +211,13 @@ def test_workspace_prints_key_overlay_and_pod_names(
         "overlay_exists": True,
         "data_dir": str(yoi_home),
         "runtime_dir": str(yoi_home / "run"),
+        "legacy_data_dir": None,  # YOI_HOME names the data dir for old and new yoi alike
+        "pod_registries": [
+            str(yoi_home / "run" / "workers.json"),
+            str(yoi_home / "run" / "pods.json"),
+        ],
+        "saved_pod_dirs": [str(yoi_home / "workers"), str(yoi_home / "pods")],
+        "panel_registries": [],
         "companion": "ws",
         "orchestrator": "ws-orchestrator",
         "seen_paths": [str(workspace), str(link)],

@@ -220,3 +220,25 @@ def test_the_legacy_data_dir_of_older_yoi_is_read_for_saved_pods(tmp_path: Path)
     save_worker(home / ".yoi", "pods", "from-old-yoi")
     status = PodStatusChecker(locations, host="h").status("from-old-yoi", "h")
     assert status.status == "restorable"
+
+
+def test_workspace_shows_every_directory_it_reads(
+    workspace: Path, tmp_path: Path, yoi_home: Path
+) -> None:
+    from yoi_ticket.overlay.panel import panel_folder_name
+
+    link = tmp_path / "alias"
+    link.symlink_to(workspace, target_is_directory=True)
+    panels = yoi_home / "panel" / "workspaces"
+    canonical = panels / panel_folder_name(os.path.realpath(workspace))
+    through_link = panels / panel_folder_name(str(link))
+    for folder in (canonical, through_link, panels / panel_folder_name("/elsewhere")):
+        folder.mkdir(parents=True)
+    shown = json.loads(yoi(link, "workspace", "--format", "json").stdout)
+    assert shown["panel_registries"] == [str(canonical), str(through_link)]
+    assert shown["pod_registries"] == [
+        str(yoi_home / "run" / "workers.json"),
+        str(yoi_home / "run" / "pods.json"),
+    ]
+    text = yoi(link, "workspace").stdout
+    assert f"\n  {through_link}\n" in text

@@ -138,6 +138,7 @@ def workspace_document(overlay: Overlay) -> dict[str, Any]:
         "overlay_exists": overlay.exists(),
         "data_dir": str(overlay.locations.data_dir),
         "runtime_dir": str(overlay.locations.runtime_dir),
+        **_read_dirs(overlay),
         "companion": identity.companion,
         "orchestrator": identity.orchestrator,
         "seen_paths": seen,
@@ -145,6 +146,21 @@ def workspace_document(overlay: Overlay) -> dict[str, Any]:
             {"key": info.key, "path": str(info.path), "seen_paths": info.seen_paths}
             for info in other_overlays(overlay)
         ],
+    }
+
+
+def _read_dirs(overlay: Overlay) -> dict[str, Any]:
+    """Every other place this workspace's report reads: yoi's legacy data dir, both Pod
+    tables, the saved-Pod folders and the panel registry folders found."""
+    from yoi_ticket.overlay.panel import workspace_panels
+
+    locations = overlay.locations
+    legacy = locations.legacy_data_dir
+    return {
+        "legacy_data_dir": str(legacy) if legacy is not None else None,
+        "pod_registries": [str(path) for path in locations.pod_registries],
+        "saved_pod_dirs": [str(path) for path in locations.saved_pod_dirs],
+        "panel_registries": [str(registry.folder) for registry in workspace_panels(overlay)],
     }
 
 
@@ -157,6 +173,12 @@ def workspace_text(document: dict[str, Any]) -> str:
         f"overlay:         {overlay}",
         f"data dir:        {document['data_dir']}",
         f"runtime dir:     {document['runtime_dir']}",
+        f"legacy data dir: {document['legacy_data_dir'] or '-'}  (older yoi; read only)",
+        "Pod tables:      " + ", ".join(document["pod_registries"]),
+        "saved Pods:      " + ", ".join(document["saved_pod_dirs"]),
+        "panel registries:"
+        + "".join(f"\n  {path}" for path in document["panel_registries"])
+        + ("" if document["panel_registries"] else " none found"),
         f"companion:       {document['companion']}",
         f"orchestrator:    {document['orchestrator']}",
         "seen paths:",
