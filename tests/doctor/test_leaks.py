@@ -107,6 +107,32 @@ def test_assignee_author_and_queued_by_are_not_local_state(ready: Path) -> None:
 # --- YT302 values naming a known Pod -----------------------------------------------------
 
 
+def test_values_naming_pods_of_yois_panel_registry_are_errors(
+    tmp_path: Path, yoi_home: Path
+) -> None:
+    from harness.panel import write_panel_claim, write_panel_sessions
+    from yoi_ticket.overlay.panel import panel_folder_name
+
+    workspace = init_repo(ticket_workspace(tmp_path, READY))
+    item = item_of(workspace)
+    edit(item, "assignee: null", "assignee: panel-coder\nreviewer_pod: panel-intake")
+    overlay = Overlay.for_workspace(workspace)
+    folder = yoi_home / "panel" / "workspaces" / panel_folder_name(overlay.identity.canonical_path)
+    write_panel_claim(folder, {"ticket_id": READY, "worker_name": "panel-coder", "role": "coder"})
+    nanos = "1764600000000000000"
+    session = {"role": "intake", "pod_name": "panel-intake", "origin": "pre_ticket_intake"}
+    session |= {"created_at": nanos, "updated_at": nanos, "related_tickets": []}
+    write_panel_sessions(folder, overlay.identity.canonical_path, {"panel-intake": session})
+    diagnostics = local_run(workspace, "YT302")
+    assert triples(diagnostics) == {
+        ("YT302", "error", rel(workspace, item), line_of(item, "assignee:")),
+        ("YT302", "error", rel(workspace, item), line_of(item, "reviewer_pod:")),
+    }
+    messages = sorted(d.message for d in diagnostics)
+    assert any("holds yoi's panel claim on " + READY in m for m in messages)
+    assert any("has a role session (intake) in yoi's panel" in m for m in messages)
+
+
 def test_assignee_naming_a_pod_that_holds_a_local_claim_is_an_error(
     tmp_path: Path, yoi_home: Path
 ) -> None:

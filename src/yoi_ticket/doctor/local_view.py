@@ -70,9 +70,19 @@ class LocalView:
         for session in self.sessions.sessions if self.sessions else []:
             known.setdefault(session.pod_name, f"has a local {session.role} role session")
         for allocation in self.registry.allocations:
-            known.setdefault(allocation.pod_name, "is in the runtime Pod registry (pods.json)")
+            known.setdefault(
+                allocation.pod_name, "is in the runtime Pod registry (workers.json or pods.json)"
+            )
         for name in restorable_pod_names(self.overlay.locations):
             known.setdefault(name, "has saved Pod metadata in the data dir")
+        for panel in self.panels:
+            for found in panel.contents.claims:
+                known.setdefault(found.pod_name, f"holds yoi's panel claim on {found.ticket_id}")
+            for panel_session in panel.contents.sessions:
+                known.setdefault(
+                    panel_session.pod_name,
+                    f"has a role session ({panel_session.role}) in yoi's panel",
+                )
         identity = self.overlay.identity
         for workspace_wide in (identity.companion, identity.orchestrator):
             known.pop(workspace_wide, None)
