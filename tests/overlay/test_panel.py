@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
 
 import pytest
 
+from harness.panel import pretty, write_panel_claim, write_panel_sessions
 from yoi_ticket.overlay.panel import (
     PanelRegistry,
     fnv1a64,
@@ -16,32 +16,6 @@ from yoi_ticket.overlay.panel import (
     panel_leaf,
     panel_registries,
 )
-from yoi_ticket.store.ids import encode_for_filename
-
-
-def pretty(data: object) -> bytes:
-    """serde_json's ``to_string_pretty`` plus the newline upstream appends."""
-    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def write_panel_claim(folder: Path, claim: dict[str, str]) -> Path:
-    """As upstream does: a temp file ``ticket-claims/.<nanos>.tmp``, hard-linked into place,
-    then the temp file removed."""
-    claims = folder / "ticket-claims"
-    claims.mkdir(parents=True, exist_ok=True)
-    temp = claims / f".{time.time_ns()}.tmp"
-    temp.write_bytes(pretty(claim))
-    final = claims / f"{encode_for_filename(claim['ticket_id'])}.json"
-    os.link(temp, final)
-    temp.unlink()
-    return final
-
-
-def write_panel_sessions(folder: Path, workspace_root: str, sessions: dict[str, object]) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    temp = folder / f"role-sessions.json.{time.time_ns()}.tmp"
-    temp.write_bytes(pretty({"version": 1, "workspace_root": workspace_root, "sessions": sessions}))
-    temp.rename(folder / "role-sessions.json")
 
 
 @pytest.mark.parametrize(
