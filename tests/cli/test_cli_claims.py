@@ -132,7 +132,12 @@ def test_list_shows_claims_and_filters_by_them(workspace: Path) -> None:
     run(ws, "claim", SECOND, "--pod", "r1", "--role", "reviewer")
 
     tickets = {t["id"]: t for t in run_json(ws, "list")["tickets"]}
-    assert tickets[FIRST]["claim"] == {"pod_name": "c1", "role": "coder", "status": "stale"}
+    assert tickets[FIRST]["claim"] == {
+        "pod_name": "c1",
+        "role": "coder",
+        "status": "stale",
+        "source": "overlay",
+    }
     assert tickets[THIRD]["claim"] is None
 
     def ids(*args: str) -> list[str]:
@@ -144,7 +149,12 @@ def test_list_shows_claims_and_filters_by_them(workspace: Path) -> None:
     assert FIRST not in unclaimed and THIRD in unclaimed
     assert len(unclaimed) == len(tickets) - 2
     shown = run_json(ws, "show", SECOND)["ticket"]
-    assert shown["claim"] == {"pod_name": "r1", "role": "reviewer", "status": "stale"}
+    assert shown["claim"] == {
+        "pod_name": "r1",
+        "role": "reviewer",
+        "status": "stale",
+        "source": "overlay",
+    }
 
 
 def test_launch_runs_the_command_after_the_separator_and_passes_its_status(

@@ -1,6 +1,6 @@
-"""yoi's panel registry files, written exactly the way upstream's TUI writes them
-(UPSTREAM.md section 3): pretty JSON plus a newline, nanosecond strings, claims
-hard-linked into place from ``ticket-claims/.<nanos>.tmp``."""
+"""yoi's panel registry written exactly as upstream's TUI writes it (UPSTREAM.md section 3):
+pretty JSON plus a newline, claims hard-linked from ``ticket-claims/.<nanos>.tmp``,
+``role-sessions.json`` renamed from ``role-sessions.json.<nanos>.tmp``, nanosecond times."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import os
 import time
 from pathlib import Path
 
+from yoi_ticket.overlay.folder import Overlay
+from yoi_ticket.overlay.panel import PANEL_DIR, panel_folder_name
 from yoi_ticket.store.ids import encode_for_filename
 
 
@@ -30,11 +32,38 @@ def write_panel_claim(folder: Path, claim: dict[str, str]) -> Path:
     return final
 
 
-def write_panel_sessions(folder: Path, workspace_root: str, sessions: dict[str, object]) -> None:
+def write_panel_sessions(folder: Path, workspace_root: str, sessions: dict[str, object]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     temp = folder / f"role-sessions.json.{time.time_ns()}.tmp"
     temp.write_bytes(pretty({"version": 1, "workspace_root": workspace_root, "sessions": sessions}))
-    temp.rename(folder / "role-sessions.json")
+    final = folder / "role-sessions.json"
+    temp.rename(final)
+    return final
+
+
+def panel_session(
+    name_key: str, pod: str, role: str, origin: str, *tickets: str, session_id: str | None = None
+) -> dict[str, object]:
+    """One session value as upstream writes it, in the era that ``name_key`` names."""
+    nanos = str(time.time_ns())
+    value: dict[str, object] = {
+        "role": role,
+        name_key: pod,
+        "origin": origin,
+        "created_at": nanos,
+        "updated_at": nanos,
+        "related_tickets": [{"id": ticket} for ticket in tickets],
+    }
+    if session_id is not None:
+        value["session_id"] = session_id
+    return value
+
+
+def panel_folder(overlay: Overlay, spelled: str | None = None) -> Path:
+    """The panel registry folder of ``overlay``'s workspace in the current data dir, for a
+    panel started in ``spelled`` (default: the canonical path)."""
+    name = panel_folder_name(spelled or overlay.identity.canonical_path)
+    return overlay.locations.data_dir.joinpath(*PANEL_DIR, name)
 
 
 def age(path: Path, seconds: float) -> None:

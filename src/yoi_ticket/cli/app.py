@@ -3,9 +3,9 @@
 This module builds the typer groups, registers the commands of the command modules
 (:mod:`~yoi_ticket.cli.tickets`, :mod:`~yoi_ticket.cli.doctor`, :mod:`~yoi_ticket.cli.claims`,
 :mod:`~yoi_ticket.cli.sessions`, :mod:`~yoi_ticket.cli.workspace`,
-:mod:`~yoi_ticket.cli.merge_driver`), and maps exceptions and returned exit codes to
-the process's exit in :func:`_handle`, the one place that does. Command modules import
-typer and nothing heavy at module level, so ``--help`` stays fast.
+:mod:`~yoi_ticket.cli.overlay`, :mod:`~yoi_ticket.cli.merge_driver`), and maps exceptions
+and returned exit codes to the process's exit in :func:`_handle`, the one place that does.
+Command modules import typer and nothing heavy at module level, so ``--help`` stays fast.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
-from yoi_ticket.cli import claims, doctor, merge_driver, sessions, tickets, workspace
+from yoi_ticket.cli import claims, doctor, merge_driver, overlay, sessions, tickets, workspace
 from yoi_ticket.cli.options import STATE, WorkspaceOption
 from yoi_ticket.errors import EXIT_INTERNAL, EXIT_USAGE, YoiError
 
@@ -103,6 +103,10 @@ for _commands in (
 session_app = group("session", sessions.SESSION_HELP)
 ticket_app.add_typer(session_app, name="session")
 _register(session_app, sessions.SESSION_COMMANDS)
+
+overlay_app = group("overlay", overlay.HELP)
+ticket_app.add_typer(overlay_app, name="overlay")
+_register(overlay_app, overlay.COMMANDS)
 
 merge_driver_app = group("merge-driver", merge_driver.HELP)
 ticket_app.add_typer(merge_driver_app, name="merge-driver")

@@ -80,10 +80,17 @@ def print_table(columns: tuple[str, ...], rows: Sequence[DataclassInstance]) -> 
 
 
 def claim_text(claim: dict[str, Any] | None) -> str:
-    """A ``claim`` cell of ``list``/``show``: ``pod (role, status)``, or ``""``."""
+    """A ``claim`` cell of ``list``/``show``: ``pod (role, status)``, ``pod (role, status,
+    panel)`` for a claim of yoi's panel, further holders after ``; ``, or ``""``."""
     if not claim:
         return ""
-    return f"{claim['pod_name']} ({claim['role']}, {claim['status']})"
+    holders = [claim, *claim.get("other_claims", ())]
+    return "; ".join(_holder_text(holder) for holder in holders)
+
+
+def _holder_text(claim: dict[str, Any]) -> str:
+    where = ", panel" if claim.get("source") == "panel" else ""
+    return f"{claim['pod_name']} ({claim['role']}, {claim['status']}{where})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +120,8 @@ class ClaimRow:
         "role",
         "status",
         "claimed at",
+        "source",
+        "panel file",
     )
     ticket: str
     title: str
@@ -121,6 +130,8 @@ class ClaimRow:
     role: str
     status: str
     claimed_at: str
+    source: str
+    panel_file: str
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> ClaimRow:
@@ -131,7 +142,9 @@ class ClaimRow:
             row["pod_name"],
             row["role"],
             row["status"] + (" (unreachable)" if row["reachable"] is False else ""),
-            row["claimed_at"],
+            row["claimed_at"] or "",
+            row["source"],
+            row["panel_file"] or "",
         )
 
 

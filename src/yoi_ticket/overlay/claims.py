@@ -9,6 +9,7 @@ Ticket ids and Pod names are validated before any path is built from them.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -326,8 +327,10 @@ def commit(
     forced: bool = False,
     old_status: PodStatus | None = None,
     via: str | None = None,
+    history: Mapping[str, str] | None = None,
 ) -> TicketClaim:
-    """Write the claim and its history line (caller holds the state lock)."""
+    """Write the claim and its history line (caller holds the state lock); ``history``
+    adds fields to that line (``overlay import`` names the panel file)."""
     new = TicketClaim(
         ticket_id=request.ticket_id,
         ticket_slug=request.slug,
@@ -350,6 +353,7 @@ def commit(
     extra = {"old_status": old_status.status} if old_status is not None else {}
     if via is not None:
         extra["via"] = via
+    extra.update(history or {})
     _history(
         overlay,
         action,

@@ -81,6 +81,7 @@ class PanelSession:
     origin: str
     related_tickets: tuple[str, ...]
     name_key: str
+    session_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +120,12 @@ class PanelRegistry:
         contents = PanelContents()
         self._read_claims(contents)
         self._read_sessions(contents)
+        return contents
+
+    def read_claims(self) -> PanelContents:
+        """Only the claims (and the problems of claim files); sessions are not read."""
+        contents = PanelContents()
+        self._read_claims(contents)
         return contents
 
     def _read_claims(self, contents: PanelContents) -> None:
@@ -275,7 +282,15 @@ def _session(name: str, value: object) -> PanelSession | None:
     )
     pod = named[0] if named is not None else name
     key = named[1] if named is not None else "pod_name"
-    return PanelSession(pod, role, origin if isinstance(origin, str) else "", ids, key)
+    session_id = value.get("session_id")
+    return PanelSession(
+        pod,
+        role,
+        origin if isinstance(origin, str) else "",
+        ids,
+        key,
+        session_id if isinstance(session_id, str) and session_id else None,
+    )
 
 
 # --- one workspace's panel registries ---------------------------------------------------

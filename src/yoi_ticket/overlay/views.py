@@ -3,15 +3,18 @@ as plain data (SPEC 8 JSON shapes; every document carries ``"version": 1``)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from yoi_ticket import JSON_VERSION
 from yoi_ticket.errors import YoiError
 from yoi_ticket.overlay.claims import ClaimEntry, ClaimListing, list_claims, read_claim
 from yoi_ticket.overlay.folder import Overlay, other_overlays
+from yoi_ticket.overlay.panel import PanelClaim, PanelProblem, panel_claims, workspace_panels
 from yoi_ticket.overlay.pending import list_pending
 from yoi_ticket.overlay.pods import (
     STALE,
+    PodStatus,
     PodStatusChecker,
     read_pod_registries,
     restorable_pod_names,
@@ -23,55 +26,128 @@ if TYPE_CHECKING:
     from yoi_ticket.store.reader import Store
 
 
+OVERLAY = "overlay"
+PANEL = "panel"
+
+
+@dataclass(frozen=True)
+class PanelEntry:
+    """A claim in yoi's panel registry and the status of its Pod (no host: this machine's)."""
+
+    claim: PanelClaim
+    status: PodStatus
+
+
+@dataclass
+class PanelListing:
+    claims: list[PanelEntry] = field(default_factory=list)
+    problems: list[PanelProblem] = field(default_factory=list)
+
+
+def list_panel_claims(overlay: Overlay, checker: PodStatusChecker | None = None) -> PanelListing:
+    """Every readable claim of the workspace's panel registries (sorted by ticket id, then
+    file), with its Pod's status; unreadable claim files go to ``problems``."""
+    listing = PanelListing()
+    for registry in workspace_panels(overlay):
+        contents = registry.read_claims()
+        listing.problems.extend(contents.problems)
+        if contents.claims:
+            checker = checker or PodStatusChecker(overlay.locations)
+            for found in contents.claims:
+                listing.claims.append(PanelEntry(found, checker.status(found.pod_name)))
+    listing.claims.sort(key=lambda entry: (entry.claim.ticket_id, str(entry.claim.path)))
+    return listing
+
+
 def claim_cell(entry: ClaimEntry) -> dict[str, Any]:
-    """The ``claim`` of a ``list``/``show`` entry: ``{pod_name, role, status}``."""
+    """A ``claim`` of a ``list``/``show`` entry: ``{pod_name, role, status, source}``."""
     return {
         "pod_name": entry.claim.pod_name,
         "role": entry.claim.role,
         "status": entry.status.status,
+        "source": OVERLAY,
     }
 
 
+def panel_cell(entry: PanelEntry) -> dict[str, Any]:
+    """A panel claim as a ``claim`` cell, with the panel file that holds it."""
+    return {
+        "pod_name": entry.claim.pod_name,
+        "role": entry.claim.role,
+        "status": entry.status.status,
+        "source": PANEL,
+        "panel_file": str(entry.claim.path),
+    }
+
+
+def _combined(cells: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The first holder (ours before the panel's) as the cell; any further holders in
+    ``other_claims``, which is present only when there are some."""
+    if not cells:
+        return None
+    first, *rest = cells
+    return {**first, "other_claims": rest} if rest else first
+
+
 def claim_cells(overlay: Overlay) -> dict[str, dict[str, Any]]:
-    """Claim cells by ticket id (empty when the overlay does not exist yet)."""
-    if not overlay.exists():
-        return {}
-    return {entry.claim.ticket_id: claim_cell(entry) for entry in list_claims(overlay).claims}
+    """Claim cells by ticket id, ours and the panel's (a ticket nobody claims is absent)."""
+    checker = PodStatusChecker(overlay.locations)
+    cells: dict[str, list[dict[str, Any]]] = {}
+    if overlay.exists():
+        for entry in list_claims(overlay, checker).claims:
+            cells.setdefault(entry.claim.ticket_id, []).append(claim_cell(entry))
+    for panel in list_panel_claims(overlay, checker).claims:
+        cells.setdefault(panel.claim.ticket_id, []).append(panel_cell(panel))
+    return {ticket_id: cell for ticket_id, found in cells.items() if (cell := _combined(found))}
 
 
 def claim_cell_for(overlay: Overlay, ticket_id: str) -> dict[str, Any] | None:
-    """The claim cell of one ticket (``None`` when unclaimed or unreadable)."""
-    if not overlay.exists():
-        return None
+    """The claim cell of one ticket (``None`` when nobody claims it readably)."""
+    checker = PodStatusChecker(overlay.locations)
+    cells = []
     try:
-        claim = read_claim(overlay, ticket_id)
+        claim = read_claim(overlay, ticket_id) if overlay.exists() else None
     except YoiError:
-        return None
-    if claim is None:
-        return None
-    status = PodStatusChecker(overlay.locations).status(claim.pod_name, claim.host)
-    return claim_cell(ClaimEntry(claim, overlay.claim_path(ticket_id), status))
+        claim = None
+    if claim is not None:
+        status = checker.status(claim.pod_name, claim.host)
+        cells.append(claim_cell(ClaimEntry(claim, overlay.claim_path(ticket_id), status)))
+    for found in sorted(panel_claims(overlay, ticket_id), key=lambda found: str(found.path)):
+        cells.append(panel_cell(PanelEntry(found, checker.status(found.pod_name))))
+    return _combined(cells)
 
 
 def keep_row(claim: dict[str, Any] | None, claimed: bool | None, pod: str | None) -> bool:
-    """The ``list`` filters ``--claimed``/``--unclaimed`` and ``--pod``."""
+    """The ``list`` filters ``--claimed``/``--unclaimed`` and ``--pod`` (any holder)."""
     if claimed is not None and (claim is not None) != claimed:
         return False
-    return pod is None or (claim is not None and claim["pod_name"] == pod)
+    if pod is None:
+        return True
+    holders = [claim, *claim.get("other_claims", ())] if claim is not None else []
+    return any(holder["pod_name"] == pod for holder in holders)
 
 
 def claims_document(overlay: Overlay, *, stale_only: bool = False) -> dict[str, Any]:
-    """``claims --format json``: claims joined with ticket title/state and Pod status."""
+    """``claims --format json``: our claims and the panel's, joined with ticket title and
+    state and their Pod's status; each row says its ``source``."""
     from yoi_ticket.store.reader import Store
 
-    listing = list_claims(overlay) if overlay.exists() else ClaimListing()
-    entries = [e for e in listing.claims if not stale_only or e.status.status == STALE]
-    store = Store(overlay.workspace) if entries else None
+    checker = PodStatusChecker(overlay.locations)
+    listing = list_claims(overlay, checker) if overlay.exists() else ClaimListing()
+    panel = list_panel_claims(overlay, checker)
+    ours = [e for e in listing.claims if not stale_only or e.status.status == STALE]
+    theirs = [e for e in panel.claims if not stale_only or e.status.status == STALE]
+    store = Store(overlay.workspace) if ours or theirs else None
+    rows = [] if store is None else [_claim_row(store, e) for e in ours]
+    rows += [] if store is None else [_panel_row(store, e) for e in theirs]
+    rows.sort(key=lambda row: (row["ticket_id"], row["source"] != OVERLAY))  # stable otherwise
+    errors = [{"path": str(error.path), "message": error.message} for error in listing.errors]
+    errors += [{"path": str(p.path), "message": f"{p.path}: {p.message}"} for p in panel.problems]
     return {
         "version": JSON_VERSION,
         "workspace": str(overlay.workspace),
-        "claims": [_claim_row(store, entry) for entry in entries if store is not None],
-        "errors": [{"path": str(error.path), "message": error.message} for error in listing.errors],
+        "claims": rows,
+        "errors": errors,
     }
 
 
@@ -88,6 +164,27 @@ def _claim_row(store: Store, entry: ClaimEntry) -> dict[str, Any]:
         "ticket_slug": entry.claim.ticket_slug,
         "ticket_title": title,
         "ticket_state": state,
+        "source": OVERLAY,
+        "panel_file": None,
+    }
+
+
+def _panel_row(store: Store, entry: PanelEntry) -> dict[str, Any]:
+    """A panel claim as a ``claims`` row: the panel records no time and no host."""
+    title, state = _title_and_state(store, entry.claim.ticket_id)
+    return {
+        "ticket_id": entry.claim.ticket_id,
+        "pod_name": entry.claim.pod_name,
+        "role": entry.claim.role,
+        "status": entry.status.status,
+        "reachable": entry.status.reachable,
+        "claimed_at": None,
+        "host": None,
+        "ticket_slug": entry.claim.ticket_slug,
+        "ticket_title": title,
+        "ticket_state": state,
+        "source": PANEL,
+        "panel_file": str(entry.claim.path),
     }
 
 
@@ -197,7 +294,7 @@ def tickets_document(
     claimed: bool | None = None,
     pod: str | None = None,
 ) -> dict[str, Any]:
-    """``list --format json``: the store's tickets with their local claims, filtered."""
+    """``list --format json``: the store's tickets with their claims (ours and the panel's)."""
     from yoi_ticket.store.listing import list_tickets, ticket_row
 
     tickets = list_tickets(store, states)
