@@ -15,6 +15,8 @@ from yoi_ticket.errors import EXIT_USAGE, InvalidNameError
 from yoi_ticket.store.ids import (
     CANONICAL_ID_LENGTH,
     CROCKFORD_ALPHABET,
+    MAX_CANONICAL_ID,
+    MAX_CANONICAL_VALUE,
     MAX_NAME_LENGTH,
     IdForm,
     decode_canonical_id,
@@ -37,7 +39,7 @@ from yoi_ticket.store.ids import (
         ("00001KSKBP9YG", IdForm.CANONICAL),
         ("00001KVZKSV6C", IdForm.CANONICAL),
         ("0000000000000", IdForm.CANONICAL),
-        ("ZZZZZZZZZZZZZ", IdForm.CANONICAL),
+        ("FZZZZZZZZZZZZ", IdForm.CANONICAL),  # 2**64 - 1, the largest upstream reads
         ("20260527-000001-001", IdForm.DATED_SEQUENCE),
         ("20261231-235959-999", IdForm.DATED_SEQUENCE),
         ("20260607-220225-commit-intake-claims-after-launch-success", IdForm.DATED_SLUG),
@@ -58,6 +60,8 @@ def test_id_forms_are_recognised(ticket_id: str, form: IdForm) -> None:
         "00001KSKBP9YGG",  # 14 characters
         "00001KSKBP9YI",  # I is not in the Crockford alphabet
         "00001KSKBP9YL",  # nor L
+        "G000000000000",  # 2**64: does not fit in upstream's 64 bits
+        "ZZZZZZZZZZZZZ",
         "00001KSKBP9YO",  # nor O
         "00001KSKBP9YU",  # nor U
         "00001kskbp9yg",  # lower case
@@ -100,14 +104,14 @@ def test_canonical_id_known_values() -> None:
     assert encode_canonical_id(0) == "0000000000000"
     assert encode_canonical_id(31) == "000000000000Z"
     assert encode_canonical_id(32) == "0000000000010"
-    assert encode_canonical_id(32**CANONICAL_ID_LENGTH - 1) == "Z" * CANONICAL_ID_LENGTH
+    assert encode_canonical_id(MAX_CANONICAL_VALUE) == "FZZZZZZZZZZZZ" == MAX_CANONICAL_ID
     # A corpus id decodes to a plausible 2026 time in epoch milliseconds.
     millis = decode_canonical_id("00001KSKBP9YG")
     assert 1_767_225_600_000 <= millis < 1_798_761_600_000  # during 2026 (UTC)
     assert encode_canonical_id(millis) == "00001KSKBP9YG"
 
 
-@given(st.integers(min_value=0, max_value=32**CANONICAL_ID_LENGTH - 1))
+@given(st.integers(min_value=0, max_value=MAX_CANONICAL_VALUE))
 def test_canonical_id_round_trip(millis: int) -> None:
     encoded = encode_canonical_id(millis)
     assert len(encoded) == CANONICAL_ID_LENGTH
@@ -117,20 +121,22 @@ def test_canonical_id_round_trip(millis: int) -> None:
 
 
 @given(
-    st.integers(min_value=0, max_value=32**CANONICAL_ID_LENGTH - 1),
-    st.integers(min_value=0, max_value=32**CANONICAL_ID_LENGTH - 1),
+    st.integers(min_value=0, max_value=MAX_CANONICAL_VALUE),
+    st.integers(min_value=0, max_value=MAX_CANONICAL_VALUE),
 )
 def test_canonical_ids_sort_chronologically(a: int, b: int) -> None:
     assert (encode_canonical_id(a) < encode_canonical_id(b)) == (a < b)
 
 
-@pytest.mark.parametrize("millis", [-1, 32**CANONICAL_ID_LENGTH])
+@pytest.mark.parametrize("millis", [-1, 2**64, 32**CANONICAL_ID_LENGTH])
 def test_canonical_id_out_of_range(millis: int) -> None:
     with pytest.raises(ValueError, match="out of range"):
         encode_canonical_id(millis)
 
 
-@pytest.mark.parametrize("bad", ["", "00001KSKBP9Y", "00001KSKBP9YI", "00001kskbp9yg"])
+@pytest.mark.parametrize(
+    "bad", ["", "00001KSKBP9Y", "00001KSKBP9YI", "00001kskbp9yg", "ZZZZZZZZZZZZZ"]
+)
 def test_decode_rejects_non_canonical(bad: str) -> None:
     with pytest.raises(ValueError, match="not a canonical id"):
         decode_canonical_id(bad)

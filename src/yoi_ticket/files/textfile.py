@@ -21,13 +21,15 @@ class Decoded:
     text: str
     problem: str | None = None
     line: int | None = None  # 1-based line of the problem, when it has one
+    bom: bool = False  # the bytes started with a UTF-8 BOM (dropped from ``text``)
 
 
 def decode(data: bytes) -> Decoded:
     """Decode ``data`` as UTF-8, never raising; CRLF becomes LF, a BOM is dropped."""
     if len(data) > MAX_FILE_BYTES:
         return Decoded("", f"file is {len(data)} bytes, larger than the {MAX_FILE_BYTES} limit")
-    if data.startswith(UTF8_BOM):
+    bom = data.startswith(UTF8_BOM)
+    if bom:
         data = data[len(UTF8_BOM) :]
     problem = None
     line = None
@@ -45,7 +47,7 @@ def decode(data: bytes) -> Decoded:
         text = text.replace("\x00", "\ufffd")
     if b"\r" in data:
         text = text.replace("\r\n", "\n")
-    return Decoded(text, problem, line)
+    return Decoded(text, problem, line, bom)
 
 
 def read(path: str | os.PathLike[str], *, listed_regular: bool = False) -> Decoded:

@@ -10,6 +10,10 @@ from yoi_ticket.errors import InvalidNameError
 CROCKFORD_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CANONICAL_ID_LENGTH = 13
 MAX_NAME_LENGTH = 200
+MAX_CANONICAL_VALUE = 2**64 - 1
+"""Upstream yoi keeps the value of a canonical id in 64 bits, so ``ZZZZZZZZZZZZZ``
+(13 characters can spell up to 2**65 - 1) is no id."""
+MAX_CANONICAL_ID = "FZZZZZZZZZZZZ"  # MAX_CANONICAL_VALUE; the alphabet sorts like its values
 
 _CANONICAL_RE = re.compile(rf"[{CROCKFORD_ALPHABET}]{{{CANONICAL_ID_LENGTH}}}")
 _DATED_SEQ_RE = re.compile(r"(\d{8})-(\d{6})-(\d{3})")
@@ -20,7 +24,7 @@ _SAFE_BYTE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 class IdForm(str, Enum):
     """The three id forms found in real stores."""
 
-    CANONICAL = "canonical"  # 13-char Crockford base32 of epoch milliseconds
+    CANONICAL = "canonical"  # 13-char Crockford base32 of epoch milliseconds, < 2**64
     DATED_SEQUENCE = "dated-sequence"  # YYYYMMDD-HHMMSS-NNN
     DATED_SLUG = "dated-slug"  # YYYYMMDD-HHMMSS-<slug>
 
@@ -28,7 +32,7 @@ class IdForm(str, Enum):
 def id_form(ticket_id: str) -> IdForm | None:
     """Return the form of ``ticket_id``, or ``None`` when it has none of the three."""
     if _CANONICAL_RE.fullmatch(ticket_id):
-        return IdForm.CANONICAL
+        return IdForm.CANONICAL if ticket_id <= MAX_CANONICAL_ID else None
     match = _DATED_SEQ_RE.fullmatch(ticket_id)
     if match and _plausible_date(match.group(1), match.group(2)):
         return IdForm.DATED_SEQUENCE
@@ -46,7 +50,7 @@ def _plausible_date(day: str, time: str) -> bool:
 
 def encode_canonical_id(epoch_ms: int) -> str:
     """Encode epoch milliseconds as a fixed-width canonical id."""
-    if epoch_ms < 0 or epoch_ms >= 32**CANONICAL_ID_LENGTH:
+    if epoch_ms < 0 or epoch_ms > MAX_CANONICAL_VALUE:
         raise ValueError(f"timestamp out of range: {epoch_ms}")
     chars = []
     for _ in range(CANONICAL_ID_LENGTH):
@@ -57,7 +61,7 @@ def encode_canonical_id(epoch_ms: int) -> str:
 
 def decode_canonical_id(ticket_id: str) -> int:
     """Return the epoch milliseconds a canonical id encodes."""
-    if not _CANONICAL_RE.fullmatch(ticket_id):
+    if id_form(ticket_id) is not IdForm.CANONICAL:
         raise ValueError(f"not a canonical id: {ticket_id!r}")
     value = 0
     for char in ticket_id:

@@ -64,7 +64,9 @@ class Problem(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    kind: Literal["unreadable", "frontmatter", "relations", "plan"]
+    kind: Literal[
+        "unreadable", "frontmatter", "legacy-frontmatter", "upstream-item", "relations", "plan"
+    ]
     file: str  # file name relative to the ticket folder, e.g. "thread.md"
     line: int | None = None
     message: str
@@ -144,13 +146,14 @@ class Ticket(BaseModel):
 
     @property
     def state(self) -> str | None:
-        """The ticket's state: ``state`` (v2), else v1 ``workflow_state`` or ``status``."""
+        """The ticket's state: ``state`` (v2), else v1 ``workflow_state`` or ``status``,
+        else (v1) the bucket the ticket sits in."""
         fields = self.fields
         for key in ("state", "workflow_state", "status"):
             value = as_text(fields.get(key))
             if value:
                 return value
-        return None
+        return self.bucket if self.layout == "v1" else None  # a v1 bucket is its status
 
     def file_path(self, name: str) -> str:
         """Workspace-relative path of a file in this ticket's folder."""

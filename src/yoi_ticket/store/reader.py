@@ -20,7 +20,7 @@ from yoi_ticket.files import textfile
 from yoi_ticket.store import artifacts
 from yoi_ticket.store.config import TicketConfig, load_config
 from yoi_ticket.store.ids import unsafe_component_reason
-from yoi_ticket.store.item import parse_item
+from yoi_ticket.store.item import read_item
 from yoi_ticket.store.models import V1_BUCKETS, Layout, PlanRecord, Problem, Relation, Ticket
 from yoi_ticket.store.thread import parse_thread
 
@@ -259,11 +259,12 @@ def build_ticket(
                 Problem(kind="unreadable", file=ITEM, message=decoded.problem, line=decoded.line)
             )
         item_text = decoded.text
-        item, error = parse_item(decoded.text)
-        if error is not None:
-            problems.append(
-                Problem(kind="frontmatter", file=ITEM, line=error.line, message=error.message)
-            )
+        # A v1-era item is read as upstream read it then when its YAML fails (line by line).
+        item, notes = read_item(decoded.text, legacy=location.layout == "v1", bom=decoded.bom)
+        problems.extend(
+            Problem(kind=note.kind, file=ITEM, line=note.line, message=note.message)
+            for note in notes
+        )
     thread_text = ""
     events = []
     decoded = read(THREAD)
