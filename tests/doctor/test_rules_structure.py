@@ -107,17 +107,36 @@ def test_yt101_folder_name_that_is_no_ticket_id(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "name",
-    ["20260527-000006-001", "20260527-000006-permission-default-policy", "00001KSKBPDVH"],
+    ("name", "expected"),
+    [
+        # Dated ids are ids (no YT101), but upstream rejects them in a v2 store (YT118).
+        ("20260527-000006-001", {("YT118", "warning", f"{STORE}/20260527-000006-001", None)}),
+        (
+            "20260527-000006-permission-default-policy",
+            {("YT118", "warning", f"{STORE}/20260527-000006-permission-default-policy", None)},
+        ),
+        ("00001KSKBPDVH", set()),
+        ("FZZZZZZZZZZZZ", set()),  # 2**64 - 1
+    ],
 )
-def test_yt101_accepts_all_three_id_forms(tmp_path: Path, name: str) -> None:
+def test_yt101_accepts_all_three_id_forms(
+    tmp_path: Path, name: str, expected: set[tuple[str, str, str, None]]
+) -> None:
     workspace = ticket_workspace(tmp_path, PLANNING)
     ticket_dir(workspace, PLANNING).rename(workspace / STORE / name)
-    assert found(workspace) == set()
+    assert found(workspace) == expected
 
 
 @pytest.mark.parametrize(
-    "name", ["00001kskbpdvg", "20261327-000006-001", "20260527-000006-Slug", "0001KSKBPDVG"]
+    "name",
+    [
+        "00001kskbpdvg",
+        "20261327-000006-001",
+        "20260527-000006-Slug",
+        "0001KSKBPDVG",
+        "G000000000000",  # 2**64: upstream keeps the value in 64 bits
+        "ZZZZZZZZZZZZZ",
+    ],
 )
 def test_yt101_rejects_near_misses(tmp_path: Path, name: str) -> None:
     workspace = ticket_workspace(tmp_path, PLANNING)
@@ -444,7 +463,7 @@ def test_yt113_legacy_todo_references_and_files(tmp_path: Path) -> None:
         ("YT113", "warning", "TODO.md", 3),
         ("YT113", "warning", "TODO.md", 5),
         ("YT113", "warning", "tickets/permission-default-policy.md", None),
-        ("YT113", "warning", f"{STORE}/flat-ticket.md", None),
+        ("YT113", "error", f"{STORE}/flat-ticket.md", None),  # upstream rejects it
     }
     assert sorted(messages(workspace, "YT113")) == [
         "leftover flat ticket file",
@@ -619,11 +638,13 @@ def test_yt117_item_that_is_a_directory(tmp_path: Path) -> None:
 
 
 def test_yt117_bom_and_crlf_are_not_problems(tmp_path: Path) -> None:
+    """Both files are read (no YT117, no YT105); only the BOM of item.md is reported, as
+    the one thing upstream yoi will not read (YT119)."""
     workspace = ticket_workspace(tmp_path, CLOSED)
     for name in ("item.md", "thread.md"):
         path = ticket_dir(workspace, CLOSED) / name
         path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
-    assert found(workspace) == set()
+    assert found(workspace) == {("YT119", "error", ITEM_CLOSED, 1)}
 
 
 def test_repeated_key_is_reported_at_the_line_yaml_keeps(tmp_path: Path) -> None:

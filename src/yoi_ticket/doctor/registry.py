@@ -17,7 +17,7 @@ from yoi_ticket.errors import UsageError
 
 _RULES = "yoi_ticket.doctor.rules."
 RULE_MODULES: dict[str, tuple[str, ...]] = {
-    "YT1": (_RULES + "structure",),
+    "YT1": (_RULES + "structure", _RULES + "upstream_item"),
     "YT2": (_RULES + "threads", _RULES + "artifacts"),
     "YT3": (_RULES + "leaks",),
     "YT4": (_RULES + "local", _RULES + "panel"),

@@ -65,7 +65,13 @@ class Problem(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     kind: Literal[
-        "unreadable", "frontmatter", "legacy-frontmatter", "upstream-item", "relations", "plan"
+        "unreadable",
+        "frontmatter",
+        "legacy-frontmatter",  # v1-era invalid YAML, read line by line
+        "upstream-item",  # read here, not by upstream yoi (BOM, '--- ' boundary)
+        "field-type",  # a frontmatter key that is not a string
+        "relations",
+        "plan",
     ]
     file: str  # file name relative to the ticket folder, e.g. "thread.md"
     line: int | None = None

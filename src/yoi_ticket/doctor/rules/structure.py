@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from yoi_ticket.doctor.context import DoctorContext
 from yoi_ticket.doctor.diagnostics import Finding, Severity
 from yoi_ticket.doctor.rule import rule
-from yoi_ticket.store.ids import id_form
+from yoi_ticket.store.ids import CANONICAL_ID_LENGTH, CROCKFORD_ALPHABET, MAX_CANONICAL_ID, id_form
 from yoi_ticket.store.models import (
     V1_FIELDS,
     V1_STATUSES,
@@ -24,7 +24,7 @@ from yoi_ticket.store.reader import ARTIFACTS, ITEM, RESOLUTION, THREAD
 from yoi_ticket.store.thread import parse_time
 
 E, W = Severity.ERROR, Severity.WARNING
-_TODO_REF_RE = re.compile(r"(?<![\w./-])tickets/[\w.-]+\.md\b")
+_CANONICAL_SHAPE_RE = re.compile(f"[{CROCKFORD_ALPHABET}]{{{CANONICAL_ID_LENGTH}}}")
 
 
 def _is_v1_check(ctx: DoctorContext, ticket: Ticket) -> bool:
@@ -37,23 +37,32 @@ def _is_v1_check(ctx: DoctorContext, ticket: Ticket) -> bool:
     E,
     "ticket",
     "Ticket folder name is not a valid ticket id",
-    why="The folder name is the ticket's id. Tools that look tickets up by id, sort them "
-    "chronologically or encode them into file names only accept the three known id forms.",
+    why="Upstream: yes. The folder name is the ticket's id. Tools that look tickets up by id, "
+    "sort them chronologically or encode them into file names only accept the three known "
+    "id forms; upstream yoi keeps a canonical id's value in 64 bits, so a 13-character id "
+    "above FZZZZZZZZZZZZ (such as ZZZZZZZZZZZZZ) is no id either. (A dated id in a v2 "
+    "store is YT118.)",
     example=".yoi/tickets/my ticket/item.md   (spaces, no timestamp)",
     fix="Rename the folder to a canonical id (13 Crockford base32 characters, e.g. "
     "00001KSKBP9YG), or to YYYYMMDD-HHMMSS-NNN / YYYYMMDD-HHMMSS-<slug>, and update "
     "relations that point at it.",
 )
 def invalid_folder_id(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
-    """Reports ticket folders whose name is none of the three ticket id forms."""
-    if id_form(ticket.id) is None:
-        yield Finding(
-            ticket.path,
-            None,
-            f"folder name {ticket.id!r} is not a ticket id "
-            "(13-char Crockford base32, YYYYMMDD-HHMMSS-NNN or YYYYMMDD-HHMMSS-<slug>)",
-            "rename the folder to a valid id",
+    """Reports ticket folders whose name is none of the three ticket id forms, or a
+    13-character Crockford id whose value does not fit in 64 bits."""
+    if id_form(ticket.id) is not None:
+        return
+    if _CANONICAL_SHAPE_RE.fullmatch(ticket.id):
+        message = (
+            f"folder name {ticket.id!r} is above {MAX_CANONICAL_ID}: "
+            "its value does not fit in 64 bits"
         )
+    else:
+        message = (
+            f"folder name {ticket.id!r} is not a ticket id "
+            "(13-char Crockford base32, YYYYMMDD-HHMMSS-NNN or YYYYMMDD-HHMMSS-<slug>)"
+        )
+    yield Finding(ticket.path, None, message, "rename the folder to a valid id")
 
 
 def _missing(ticket: Ticket, name: str) -> bool:
@@ -330,41 +339,6 @@ def duplicate_id(ctx: DoctorContext, subject: None) -> Iterator[Finding]:
 
 
 @rule(
-    "YT113",
-    W,
-    "store",
-    "Legacy tickets/*.md leftovers",
-    why="Before .yoi/tickets, tickets were flat Markdown files referenced from TODO.md; files "
-    "and references left behind point readers at stale copies.",
-    example="TODO.md: '- see tickets/prompt-eval-metrics.md'",
-    fix="Remove the leftover file (its content lives in the migrated ticket) and the reference.",
-)
-def legacy_markdown_tickets(ctx: DoctorContext, subject: None) -> Iterator[Finding]:
-    """Reports ``*.md`` files at the store root or in ``tickets/``, and ``TODO.md`` lines
-    naming ``tickets/*.md`` files."""
-    for path in ctx.index.scan.stray_files:
-        if path.endswith(".md"):
-            yield Finding(path, None, "leftover flat ticket file", f"git rm {path}")
-    legacy = ctx.workspace / "tickets"
-    if legacy.is_dir() and not legacy.is_symlink():
-        for item in sorted(legacy.glob("*.md")):
-            rel = f"tickets/{item.name}"
-            yield Finding(rel, None, "leftover legacy ticket file", f"git rm {rel}")
-    todo = ctx.workspace / "TODO.md"
-    if todo.is_file() and not todo.is_symlink():
-        from yoi_ticket.files import textfile
-
-        for number, line in enumerate(textfile.read(todo).text.split("\n"), start=1):
-            for match in _TODO_REF_RE.finditer(line):
-                yield Finding(
-                    "TODO.md",
-                    number,
-                    f"reference to legacy ticket file {match.group(0)}",
-                    "point at the ticket id in .yoi/tickets instead, or remove the line",
-                )
-
-
-@rule(
     "YT114",
     E,
     "ticket",
@@ -470,7 +444,6 @@ RULES = (
     legacy_layout,
     closed_without_resolution,
     duplicate_id,
-    legacy_markdown_tickets,
     v1_id_mismatch,
     invalid_timestamp,
     folder_escapes,
