@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CORPUS
-from yoi_ticket.store.item import parse_item, split_frontmatter
+from yoi_ticket.store.item import parse_item, read_item, split_frontmatter
 from yoi_ticket.store.yaml_loader import MAX_DEPTH, YamlProblem, load
 
 ITEM = """\
@@ -236,3 +236,33 @@ def test_closing_line_with_trailing_spaces_and_frontmatter_only() -> None:
     assert error is None
     assert item.fields == {"title": "x"}
     assert item.body == ""
+
+
+def test_v1_era_invalid_yaml_is_read_line_by_line_as_upstream_read_it() -> None:
+    text = "---\nid: x\ntitle: Pod/TUI: 手動 rewind 導線\nkind:task\n  \nlabels: [a]\n---\nbody\n"
+    item, notes = read_item(text, legacy=True)
+    assert item.frontmatter_ok
+    assert item.fields == {
+        "id": "x",
+        "title": "Pod/TUI: 手動 rewind 導線",
+        "kind": "task",
+        "labels": "[a]",
+    }
+    assert item.field_lines == {"id": 2, "title": 3, "kind": 4, "labels": 6}
+    assert (item.body, item.body_line) == ("body\n", 8)
+    assert [(note.kind, note.line) for note in notes] == [("legacy-frontmatter", 3)]
+    # Without the v1 era, the same text is a YAML error.
+    _, error = parse_item(text)
+    assert error is not None and error.line == 3
+
+
+def test_notes_for_what_upstream_will_not_read() -> None:
+    item, notes = read_item("--- \ntitle: x\n1: y\n---\t\nbody\n", bom=True)
+    assert item.fields == {"title": "x", "1": "y"}
+    assert [(note.kind, note.line) for note in notes] == [
+        ("upstream-item", 1),  # the BOM
+        ("upstream-item", 1),  # '--- '
+        ("upstream-item", 4),  # '---\t'
+        ("field-type", 3),
+    ]
+    assert parse_item("--- \ntitle: x\n---\n")[1] is None  # not errors of our reader
