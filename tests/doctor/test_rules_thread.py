@@ -669,12 +669,16 @@ def test_every_yt1_yt2_rule_fires_in_one_store_and_each_finding_has_a_hint(
     (broken / "item.md").write_text("---\ntitle: [\n---\n")  # YT105
     shutil.copytree(CORPUS / V2 / STORE / closed, store / "closed" / closed)  # YT109, YT112
     (workspace / "TODO.md").write_text("- see tickets/old.md\n")  # YT113
+    dated = shutil.copytree(CORPUS / V2 / STORE / planning, store / "20260608-101010-001")  # YT118
+    item = (dated / "item.md").read_text(encoding="utf-8").replace("---\n", "--- \n", 1)  # YT119
+    (dated / "item.md").write_text(item.replace("\ntitle:", "\npriority: 1\ntitle:"))  # YT120
     os.symlink(tmp_path / "outside", store / "00001KSKBPZZ2")  # YT116
 
     found_codes = {d.code for d in diagnose(workspace)}
     v1 = ticket_workspace(tmp_path, V1_OPEN, layout=V1, name="v1")
     edit(ticket_dir(v1, V1_OPEN) / "item.md", f"id: {V1_OPEN}", "id: 20260607-223233-other")
-    found_codes |= {d.code for d in diagnose(v1)}  # YT110, YT114
+    edit(ticket_dir(v1, V1_OPEN) / "item.md", "title: Parse", "title: v1: Parse")  # YT121
+    found_codes |= {d.code for d in diagnose(v1)}  # YT110, YT114, YT121
     assert found_codes == {r.code for r in RULES if r.code.startswith(("YT1", "YT2"))}
     for diagnostic in [*diagnose(workspace), *diagnose(v1)]:
         assert diagnostic.hint, f"{diagnostic.code} {diagnostic.message!r} has no hint"

@@ -10,7 +10,7 @@ from yoi_ticket.files import textfile
 def test_a_small_file_is_read_whole_with_crlf_and_bom_normalised(tmp_path: Path) -> None:
     path = tmp_path / "item.md"
     path.write_bytes(textfile.UTF8_BOM + b"---\r\ntitle: x\r\n---\r\nbody \xc3\xa9\r\n")
-    assert textfile.read(path) == textfile.Decoded("---\ntitle: x\n---\nbody é\n")
+    assert textfile.read(path) == textfile.Decoded("---\ntitle: x\n---\nbody é\n", bom=True)
     assert textfile.read(str(path)).text == "---\ntitle: x\n---\nbody é\n"
 
 
