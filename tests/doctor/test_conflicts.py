@@ -471,6 +471,69 @@ def test_event_deleted_on_purpose_by_one_side_is_not_lost(tmp_path: Path) -> Non
     assert yt5(workspace) == []
 
 
+DOUBLED = "## Review: approve\n\n## Review: approve\n\nLooks good."
+
+
+def test_merge_that_removed_a_duplicated_heading_edited_the_event(tmp_path: Path) -> None:
+    """Regression (issue 14): two real merges kept a review but removed its duplicated
+    ``## Review: approve`` heading. That is YT506 (edited, warning), not YT505 (dropped)."""
+    workspace = init_repo(copy_corpus(V2, tmp_path / "ws"))
+    git(workspace, "checkout", "-q", "-b", "topic")
+    append_event(workspace, BOB, DOUBLED)
+    commit_all(workspace, "bob reviews")
+    git(workspace, "checkout", "-q", "main")
+    append_event(workspace, ALICE, "Started on it.")
+    commit_all(workspace, "alice comments")
+    merge_topic(workspace)
+    base = git(workspace, "show", f":1:{THREAD}").stdout
+    kept = (
+        f"\n{ALICE}\n\nStarted on it.\n\n---\n\n{BOB}\n\n## Review: approve\n\nLooks good.\n\n---\n"
+    )
+    (workspace / THREAD).write_text(base + kept, encoding="utf-8")
+    (workspace / ITEM).write_text(git(workspace, "show", f":3:{ITEM}").stdout, encoding="utf-8")
+    commit_all(workspace, "merge topic")
+    head = git(workspace, "rev-parse", "HEAD").stdout.strip()
+    topic = git(workspace, "rev-parse", "topic").stdout.strip()
+    [edited] = yt5(workspace)
+    assert found([edited]) == [("YT506", "warning", THREAD, None)]
+    line = marker_lines_in(git(workspace, "show", f"topic:{THREAD}").stdout, BOB)
+    merged = marker_lines_in(git(workspace, "show", f"HEAD:{THREAD}").stdout, BOB)
+    assert edited.message == (
+        f"merge {head[:12]} (HEAD) edited an event of parent 2 ({topic[:12]}, line {line}; "
+        f"line {merged} of the merge) while merging: {BOB} (body changes: "
+        "'-## Review: approve')"
+    )
+    assert edited.hint == (
+        f"if the edit was not meant, copy the body back from 'git show {topic[:12]}:{THREAD}' "
+        "and commit"
+    )
+    # The same merge checked later with --merge-commit; YT505 alone says nothing.
+    append_event(workspace, CAROL, "Decided.", ticket=OTHER)
+    commit_all(workspace, "later work")
+    assert found(yt5(workspace, merge_commit="HEAD~1")) == [("YT506", "warning", THREAD, None)]
+    options = DoctorOptions(select=("YT505",), no_local=True, merge_commit="HEAD~1")
+    assert run_doctor(workspace, options).diagnostics == []
+
+
+def test_a_dropped_and_an_edited_event_in_one_merge_are_two_findings(repo: Path) -> None:
+    merge_topic(repo)
+    base = git(repo, "show", f":1:{THREAD}").stdout
+    kept = f"\n{BOB}\n\nLooks good, mostly.\n\n---\n"  # alice's event dropped, bob's edited
+    (repo / THREAD).write_text(base + kept, encoding="utf-8")
+    (repo / ITEM).write_text(git(repo, "show", f":3:{ITEM}").stdout, encoding="utf-8")
+    commit_all(repo, "merge topic")
+    diagnostics = yt5(repo)
+    assert sorted(found(diagnostics)) == [
+        ("YT505", "error", THREAD, None),
+        ("YT506", "warning", THREAD, None),
+    ]
+    by_code = {d.code: d.message for d in diagnostics}
+    assert by_code["YT505"].endswith(f"): {ALICE}")
+    assert by_code["YT506"].endswith(
+        f"{BOB} (body changes: '-Looks good.'; '+Looks good, mostly.')"
+    )
+
+
 def test_lost_events_rules() -> None:
     def events(*headers: str) -> list[Event]:
         return parse_thread("".join(f"{h}\n\nbody of {h[-20:]}\n\n---\n" for h in headers))
@@ -493,6 +556,14 @@ def test_lost_events_rules() -> None:
     assert lost_events(None, [events(a), events(a)], spaced) == []
     # no merge base (unrelated histories): nothing counts as deleted
     assert [x.event.header for x in lost_events(None, [events(a), events(b)], events(a))] == [b]
+    # kept with another body: edited (kept_as), not dropped
+    changed = parse_thread(f"{a}\n\nbody of {a[-20:]}\n\n---\n{b}\n\nother\n\n---\n")
+    [item] = lost_events(None, [events(a), events(a, b)], changed)
+    assert (item.parent, item.event.header, item.kept_as) == (1, b, changed[1])
+    # two events of one header, one kept as it is: the other was dropped, not edited
+    twice = parse_thread(f"{b}\n\nfirst\n\n---\n{b}\n\nsecond\n\n---\n")
+    [item] = lost_events(None, [twice, events(a)], twice[:1] + events(a))
+    assert (item.event.body.strip(), item.kept_as) == ("second", None)
 
 
 # ---------------------------------------------------------------- outside git

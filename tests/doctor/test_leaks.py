@@ -222,11 +222,16 @@ def test_plan_worktree_in_someone_elses_home_is_an_error(tmp_path: Path) -> None
 
 
 def test_paths_in_relations_point_at_their_own_line(ready: Path) -> None:
+    """A relation's ``note`` is free text: a path quoted there is YT304 (info), a path in a
+    path field of the record is YT303; both on the line that holds it."""
     relations = ticket_dir(ready, READY) / "artifacts" / "relations.json"
     old = '"note": "Remote Runtime routing needs the REST command API.",'
-    edit(relations, old, '"note": "see C:\\\\Users\\\\bob\\\\repo\\\\notes.txt",')
+    new = '"note": "see C:\\\\Users\\\\bob\\\\repo\\\\notes.txt",\n      "cwd": "/home/bob/repo",'
+    edit(relations, old, new)
+    path = rel(ready, relations)
     assert found(ready, "YT3") == {
-        ("YT303", "error", rel(ready, relations), line_of(relations, '      "note": "see C:'))
+        ("YT304", "info", path, line_of(relations, '      "note": "see C:')),
+        ("YT303", "error", path, line_of(relations, '      "cwd": ')),
     }
 
 
@@ -239,6 +244,7 @@ def test_paths_in_relations_point_at_their_own_line(ready: Path) -> None:
     ],
 )
 def test_paths_in_relations_are_found_however_the_json_spells_them(ready: Path, note: str) -> None:
+    """``note`` is free text, so even a note that is only a path is YT304."""
     relations = ticket_dir(ready, READY) / "artifacts" / "relations.json"
     old = '"note": "Remote Runtime routing needs the REST command API.",'
     edit(relations, old, f'"note": "{note}",')
@@ -246,7 +252,7 @@ def test_paths_in_relations_are_found_however_the_json_spells_them(ready: Path, 
     if "\\" in note:  # spelled otherwise in the file: the line of the relation's "target"
         assert line_of(relations, '      "target": "00001KVZKSTE2"') == line - 1
         line -= 1
-    assert found(ready, "YT3") == {("YT303", "error", rel(ready, relations), line)}
+    assert found(ready, "YT3") == {("YT304", "info", rel(ready, relations), line)}
 
 
 @pytest.mark.parametrize(
@@ -265,6 +271,71 @@ def test_machine_local_values_in_frontmatter(ready: Path, value: str, severity: 
     item = item_of(ready)
     edit(item, CREATED_AT, CREATED_AT + f"log: {value}\n")
     assert found(ready, "YT3") == {("YT303", severity, rel(ready, item), line_of(item, "log:"))}
+
+
+def test_free_text_plan_fields_are_prose_and_path_fields_are_errors(tmp_path: Path) -> None:
+    """Regression (issue 14): a path quoted in ``note``, ``summary`` or ``role_plan`` is
+    prose (YT304, info, certain paths only); ``worktree``, ``cwd``, ``*_dir``... are YT303."""
+    workspace = ticket_workspace(tmp_path, PLANNED)
+    plan = ticket_dir(workspace, PLANNED) / "artifacts" / "orchestration-plan.jsonl"
+    edit(plan, '"note":"Route typed', '"note":"Built in /home/hare/Projects/yoi. Route typed')
+    record = (
+        '{"id":"p2","ticket_id":"%s","kind":"accepted_plan","accepted_plan":{"summary":'
+        '"Work in /home/hare/Projects/yoi/.worktree/x, logs in /tmp/x.","role_plan":"Use '
+        '`/run/user/1000/yoi/coder.sock`.","worktree":"/home/hare/Projects/yoi/.worktree/x",'
+        '"log_dir":"/tmp/yoi-logs"},"author":"orchestrator","at":"2026-06-09T05:43:00Z"}\n'
+    )
+    with open(plan, "a", encoding="utf-8") as handle:
+        handle.write(record % PLANNED)
+    path = rel(workspace, plan)
+    diagnostics = local_run(workspace, no_local=True)
+    assert sorted((d.code, d.severity.value, d.path, d.line) for d in diagnostics) == [
+        ("YT303", "error", path, 2),
+        ("YT303", "warning", path, 2),
+        ("YT304", "info", path, 1),
+        ("YT304", "info", path, 2),
+        ("YT304", "info", path, 2),
+    ]
+    fields = sorted(d.message.rsplit(" field ", 1)[1] for d in diagnostics)
+    assert fields == [
+        "'accepted_plan.log_dir'",
+        "'accepted_plan.role_plan'",
+        "'accepted_plan.summary'",
+        "'accepted_plan.worktree'",
+        "'note'",
+    ]
+    prose = [d for d in diagnostics if d.code == "YT304"]
+    assert all("in the free text of plan record field" in d.message for d in prose)
+
+
+def test_real_plans_report_only_their_worktree_field_as_an_error(tmp_path: Path) -> None:
+    """Regression (issue 14): the real v2-sample plan of 00001KXK9507N quotes the worktree
+    folder in ``role_plan`` prose; only its ``worktree`` field is a YT303 error."""
+    ticket = "00001KXK9507N"
+    workspace = ticket_workspace(tmp_path, ticket, layout="v2-sample")
+    plan = ticket_dir(workspace, ticket) / "artifacts" / "orchestration-plan.jsonl"
+    in_plan = [d for d in local_run(workspace, no_local=True) if d.path == rel(workspace, plan)]
+    assert [(d.code, d.severity.value, d.line) for d in in_plan] == [
+        ("YT303", "error", 1),
+        ("YT304", "info", 1),
+    ]
+    assert in_plan[0].message.endswith("in plan record field 'accepted_plan.worktree'")
+    assert in_plan[1].message.endswith("field 'accepted_plan.role_plan'")
+
+
+def test_a_path_after_a_closing_bracket_does_not_start_there(ready: Path) -> None:
+    """Regression (issue 14): ``working-directories/<id>/root/<repo>`` is not ``/root``."""
+    item = item_of(ready)
+    body = (
+        "\nPods run in `working-directories/<id>/root/<repo>` and $(pwd)/root/x,"
+        " ids[0]/home/alice/x and {ws}/Users/bob/x.\n"
+        "Unlike (/root/.config) here.\n"
+    )
+    item.write_text(item.read_text(encoding="utf-8") + body, encoding="utf-8")
+    edit(item, CREATED_AT, CREATED_AT + "workdir: working-directories/<id>/root/<repo>\n")
+    assert found(ready, "YT3") == {
+        ("YT304", "info", rel(ready, item), line_of(item, "Unlike (/root")),
+    }
 
 
 def test_this_machines_data_dir_and_workspace_paths_are_certain(
@@ -413,6 +484,8 @@ def test_a_data_dir_in_a_plain_folder_workspace_is_not_reported(
         ("/mnt/c/Users/bob/x", [("/mnt/c/Users/bob/x", HOME, True)]),
         ("c:/users/Bob/x", [("c:/users/Bob/x", HOME, True)]),
         ("(/root)", [("/root", HOME, True)]),
+        ("working-directories/<id>/root/<repo>", []),
+        ("a>/home/x a)/home/x a]/Users/x a}/run/user/1 <x>~/y", []),
         ("/run/user/1000/", [("/run/user/1000/", RUN_USER, True)]),
         ("/var/run/docker.sock", [("/var/run/docker.sock", SOCKET, True)]),
         ("/home/a/x.sock", [("/home/a/x.sock", HOME, True)]),

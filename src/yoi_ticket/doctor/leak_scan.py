@@ -314,6 +314,48 @@ def name_matcher(names: list[bytes]) -> Callable[[bytes], bool]:
 # --- machine-local paths (YT303, YT304) --------------------------------------------------------
 
 _WORKSPACE_DIRS = re.compile(r"[/\\](\.(?:worktrees?|yoi)(?:[/\\].*)?)$")
+# Fields that hold a path (YT303 for a machine-local one), and fields of free text where a
+# path is quoted prose (YT304). Any other field counts as a path field when its whole value
+# is one path (``log: /home/alice/x.log``) and as free text otherwise.
+PATH_KEYS = frozenset({"worktree", "cwd", "socket", "path", "dir", "workdir"})
+PATH_KEY_SUFFIXES = ("_path", "_dir")
+FREE_TEXT_KEYS = frozenset(
+    {
+        "summary",
+        "note",
+        "notes",
+        "role_plan",
+        "title",
+        "description",
+        "intake_summary",
+        "body",
+        "comment",
+        "message",
+        "reason",
+        "details",
+        "text",
+    }
+)
+
+
+def path_valued(keys: tuple[str, ...], value: str) -> bool:
+    """Whether the field at ``keys`` holds a path rather than free text (see above)."""
+    name = normalise_key(keys[-1]) if keys else ""
+    if name in PATH_KEYS or name.endswith(PATH_KEY_SUFFIXES):
+        return True
+    if name in FREE_TEXT_KEYS:
+        return False
+    return len(value.split()) == 1
+
+
+@dataclass(frozen=True, slots=True)
+class FieldHit:
+    """A machine-local path in a structured place, and whether the field holds a path."""
+
+    place: Place
+    hit: PathHit
+    line: int | None
+    path_valued: bool
 
 
 class PathScan:
@@ -326,6 +368,8 @@ class PathScan:
         self._roots = {str(workspace), os.path.realpath(workspace)}
         self._ticket: Ticket | None = None  # the ticket of the last precheck
         self._may: tuple[bool, bool] = (False, False)
+        self._hits_ticket: Ticket | None = None  # the ticket of the last field_hits
+        self._hits: list[FieldHit] = []
 
     @classmethod
     def for_workspace(cls, workspace: Path) -> PathScan:
@@ -374,6 +418,24 @@ class PathScan:
             for place in group:
                 if isinstance(place.value, str) and detector.may_contain(place.value):
                     yield place
+
+    def field_hits(self, ticket: Ticket, source: TicketSource) -> list[FieldHit]:
+        """The machine-local paths in the structured places of ``ticket``, found once per
+        ticket for YT303 (path fields) and YT304 (free-text fields)."""
+        if self._hits_ticket is not ticket:
+            self._hits = list(self._field_hits(ticket, source))
+            self._hits_ticket = ticket
+        return self._hits
+
+    def _field_hits(self, ticket: Ticket, source: TicketSource) -> Iterator[FieldHit]:
+        relations: RelationsLines | None = None  # read only when a relation holds a path
+        for place in self.candidates(ticket):
+            for hit in self.detector.find(place.value):
+                line = place.line
+                if place.file == RELATIONS:
+                    relations = relations or RelationsLines(source, ticket)
+                    line = relations.line_of(hit.path) or line
+                yield FieldHit(place, hit, line, path_valued(place.keys, place.value))
 
     def decode_if_marked(self, data: bytes) -> str | None:
         """The text of ``data`` if its bytes may hold a machine-local path (else not decoded)."""

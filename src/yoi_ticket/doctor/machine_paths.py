@@ -33,8 +33,9 @@ TILDE = "a path in the user's home"
 
 # Characters that end a path token in text.
 _END = r"""(?=$|[/\\\s"'`)\]},;:>|*])"""
-# A path must start a token: not preceded by a word character or path punctuation.
-_START = r"(?<![\w.~/\\$%@+-])"
+# A path must start a token: not preceded by a word character, path punctuation or a
+# closing bracket (``working-directories/<id>/root/x``, ``$(pwd)/root``, ``a[0]/home``).
+_START = r"(?<![\w.~/\\$%@+>)\]}-])"
 _USER = r"[A-Za-z0-9_][A-Za-z0-9._@+-]*"
 _PATTERNS: tuple[tuple[str, str, bool], ...] = (
     (HOME, rf"{_START}(?:/mnt/[A-Za-z])?/(?:home|Users|var/home|export/home)/{_USER}{_END}", True),
@@ -43,7 +44,7 @@ _PATTERNS: tuple[tuple[str, str, bool], ...] = (
     (RUN_USER, rf"{_START}/run/user/\d+{_END}", True),
     (SOCKET, rf"""(?:{_START}/|(?<![\w])[A-Za-z]:\\)[^\s"'`<>|]*?\.sock(?![\w.-])""", True),
     (TEMP, rf"{_START}/(?:private/)?(?:tmp|var/folders)/[^\s\"'`<>|]", False),
-    (TILDE, r"(?<![\w.~/\\$%@-])~/[^\s\"'`<>|]", False),
+    (TILDE, r"(?<![\w.~/\\$%@>)\]}-])~/[^\s\"'`<>|]", False),
 )
 _REGEXES = tuple((kind, re.compile(pattern), certain) for kind, pattern, certain in _PATTERNS)
 # Substrings one of which every match contains (checked before any regex runs).
@@ -158,7 +159,7 @@ def _occurrences(text: str, folder: str) -> Iterable[int]:
         before = text[start - 1] if start else ""
         after = text[end] if end < len(text) else ""
         if (
-            (not before or not (before.isalnum() or before in "._-~/\\"))
+            (not before or not (before.isalnum() or before in "._-~/\\>)]}"))
             and (not after or after in "/\\" or not (after.isalnum() or after in "._-"))
             and not _inside_url(text, start)
         ):

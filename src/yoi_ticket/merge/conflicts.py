@@ -18,6 +18,7 @@ default, more with the ``conflict-marker-size`` attribute). A lone
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -123,6 +124,7 @@ def event_key(event: Event) -> EventKey:
 class LostEvent:
     parent: int  # index of the parent that had the event
     event: Event  # as it appears in that parent
+    kept_as: Event | None = None  # the result's event with the same header (body edited)
 
 
 def lost_events(
@@ -130,19 +132,24 @@ def lost_events(
     parents: Sequence[Sequence[Event] | None],
     result: Sequence[Event],
 ) -> list[LostEvent]:
-    """Events of a parent that the merge result dropped, though no side deleted them.
+    """Events of a parent that the merge result dropped or edited, though no side deleted
+    or edited them.
 
     An event present in parent P and absent from the result is lost unless
     another parent deleted it on purpose: it was in the merge base and that
     parent no longer has it (an edited event counts as deleted and re-added).
-    ``None`` stands for a file missing on that side.
+    A lost event whose header is still in the result, on an event that P does
+    not have as it is, was kept with an edited body (``kept_as``); otherwise it
+    was dropped. ``None`` stands for a file missing on that side.
     """
     base_keys = _keys(base)
     parent_keys = [_keys(events) for events in parents]
-    result_keys = _keys(result)
+    result_keyed = [(event_key(event), event) for event in result]
+    result_keys = {key for key, _ in result_keyed}
     lost: list[LostEvent] = []
     reported: set[EventKey] = set()
     for number, events in enumerate(parents):
+        edited: dict[str, list[Event]] | None = None  # header -> result events P lacks
         for event in events or ():
             key = event_key(event)
             if key in result_keys or key in reported:
@@ -150,10 +157,37 @@ def lost_events(
             deleted = key in base_keys and any(
                 key not in keys for other, keys in enumerate(parent_keys) if other != number
             )
-            if not deleted:
-                lost.append(LostEvent(number, event))
-                reported.add(key)
+            if deleted:
+                continue
+            if edited is None:
+                edited = {}
+                for result_key, kept in result_keyed:
+                    if result_key not in parent_keys[number]:
+                        edited.setdefault(result_key[0], []).append(kept)
+            candidates = edited.get(key[0])
+            lost.append(LostEvent(number, event, candidates.pop(0) if candidates else None))
+            reported.add(key)
     return lost
+
+
+def body_diff(old: Event, new: Event, limit: int = 4, width: int = 60) -> str:
+    """A one-line summary of how ``new``'s body differs from ``old``'s: the removed (``-``)
+    and added (``+``) lines that are not blank, at most ``limit`` of them, each cut to
+    ``width`` characters."""
+    before = [line.rstrip() for line in old.body.strip().split("\n")]
+    after = [line.rstrip() for line in new.body.strip().split("\n")]
+    changes = [
+        line
+        for line in difflib.unified_diff(before, after, lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---")) and line[1:].strip()
+    ]
+    shown = [
+        change if len(change) <= width else change[: width - 3] + "..."
+        for change in changes[:limit]
+    ]
+    more = len(changes) - len(shown)
+    text = "; ".join(repr(change) for change in shown) or "blank lines and spaces only"
+    return text + (f"; and {more} more changed line(s)" if more > 0 else "")
 
 
 def _keys(events: Iterable[Event] | None) -> set[EventKey]:

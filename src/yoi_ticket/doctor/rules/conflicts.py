@@ -8,6 +8,7 @@ as text only.
 
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from yoi_ticket.files import textfile
 from yoi_ticket.git import GitRepo
 from yoi_ticket.merge.conflicts import (
     MARKER_PRECHECK,
+    LostEvent,
+    body_diff,
     find_conflict_blocks,
     has_conflict_markers,
     is_merge_leftover,
@@ -232,33 +235,88 @@ def would_conflict(ctx: DoctorContext, subject: None) -> Iterator[Finding]:
     "merge:    ... comment by alice at 09:00, review by carol at 11:00   (decision lost)",
     fix="Copy the lost events back from the parent named in the message (git show "
     "<parent>:<path>) into thread.md in time order, and commit. An event deleted on "
-    "purpose by one side is not reported.",
+    "purpose by one side is not reported; one the merge kept with another body is YT506.",
     text_only=True,
 )
 def lost_thread_events(ctx: DoctorContext, subject: None) -> Iterator[Finding]:
     """Reports events that a parent of a merge has, the merge result lacks, and no parent
-    deleted on purpose (compared by header attributes and body)."""
+    deleted on purpose (compared by header attributes and body). An event whose header the
+    result still has, with another body, was edited, not dropped: YT506."""
+    for path, merge, lost, top in _merge_losses(ctx):
+        if lost.kept_as is not None:
+            continue
+        parent = merge.parents[lost.parent]
+        event = lost.event
+        yield Finding(
+            path,
+            None,
+            f"{merge.label} dropped an event of parent {lost.parent + 1} "
+            f"({parent[:12]}, line {event.line}): {event.header.strip()}",
+            f"copy it back from 'git show {parent[:12]}:{top}' into thread.md "
+            "in time order, and commit",
+        )
+
+
+@rule(
+    "YT506",
+    W,
+    "git",
+    "Merge edited a thread event",
+    why="Resolving a thread.md conflict by hand can change an event while keeping it: a "
+    "duplicated heading removed, a line of one side's body lost. The event is still there "
+    "(it is not YT505), but its record differs from what its author wrote and no side of "
+    "the merge made that change. Checked wherever YT505 is.",
+    example="parent 2: <!-- event: review author: bob ... -->  ## Review: approve / ## Review: "
+    "approve / Looks good.\n"
+    "merge:    <!-- event: review author: bob ... -->  ## Review: approve / Looks good.",
+    fix="If the edit was meant (a cleanup), nothing; otherwise copy the event's body back from "
+    "the parent named in the message (git show <parent>:<path>) and commit.",
+    text_only=True,
+)
+def edited_thread_events(ctx: DoctorContext, subject: None) -> Iterator[Finding]:
+    """Reports events of a merge parent that the merge result keeps (same header) with a body
+    that no parent has (compared as YT505 compares), with the changed lines in the message."""
+    for path, merge, lost, top in _merge_losses(ctx):
+        if lost.kept_as is None:
+            continue
+        parent = merge.parents[lost.parent]
+        event = lost.event
+        yield Finding(
+            path,
+            None,
+            f"{merge.label} edited an event of parent {lost.parent + 1} ({parent[:12]}, "
+            f"line {event.line}; line {lost.kept_as.line} of the merge) while merging: "
+            f"{event.header.strip()} (body changes: "
+            f"{body_diff(event, lost.kept_as)})",
+            f"if the edit was not meant, copy the body back from 'git show "
+            f"{parent[:12]}:{top}' and commit",
+        )
+
+
+_Loss = tuple[str, "_Merge", LostEvent, str]  # path, merge, event, path from the top
+_last_losses: tuple[weakref.ref[DoctorContext], list[_Loss]] | None = None
+
+
+def _merge_losses(ctx: DoctorContext) -> list[_Loss]:
+    """The lost and edited events of the merge to check, found once per run for YT505 and
+    YT506 (the last run's are kept)."""
+    global _last_losses
+    if _last_losses is not None and _last_losses[0]() is ctx:
+        return _last_losses[1]
+    losses: list[_Loss] = []
     repo = ctx.git.repo()
     merge = _merge_to_check(ctx, repo) if repo is not None else None
-    if repo is None or merge is None:
-        return
-    for path in merge.thread_paths(repo, ctx.store.root_rel):
-        result = merge.result_events(repo, path)
-        if result is None:
-            continue  # the ticket was removed by the merge
-        base = _events(repo.blob_at(merge.base, path)) if merge.base else None
-        parents = [_events(repo.blob_at(parent, path)) for parent in merge.parents]
-        for lost in lost_events(base, parents, result):
-            parent = merge.parents[lost.parent]
-            event = lost.event
-            yield Finding(
-                path,
-                None,
-                f"{merge.label} dropped an event of parent {lost.parent + 1} "
-                f"({parent[:12]}, line {event.line}): {event.header.strip()}",
-                f"copy it back from 'git show {parent[:12]}:{repo.top(path)}' into thread.md "
-                "in time order, and commit",
-            )
+    if repo is not None and merge is not None:
+        for path in merge.thread_paths(repo, ctx.store.root_rel):
+            result = merge.result_events(repo, path)
+            if result is None:
+                continue  # the ticket was removed by the merge
+            base = _events(repo.blob_at(merge.base, path)) if merge.base else None
+            parents = [_events(repo.blob_at(parent, path)) for parent in merge.parents]
+            for lost in lost_events(base, parents, result):
+                losses.append((path, merge, lost, repo.top(path)))
+    _last_losses = (weakref.ref(ctx), losses)
+    return losses
 
 
 @dataclass(frozen=True)
@@ -320,4 +378,5 @@ RULES = (
     merge_leftovers,
     would_conflict,
     lost_thread_events,
+    edited_thread_events,
 )

@@ -19,9 +19,7 @@ from yoi_ticket.doctor.context import DoctorContext
 from yoi_ticket.doctor.diagnostics import Finding, Severity
 from yoi_ticket.doctor.leak_scan import (
     CLAIM_KEYS,
-    RELATIONS,
     SESSION_KEYS,
-    RelationsLines,
     empty,
     frontmatter_places,
     header_places,
@@ -128,25 +126,25 @@ def _pod_like(value: str) -> bool:
 def machine_path_in_field(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
     """Reports machine-local absolute paths (any user's home: /home/<user>, /Users/<user>,
     /root, C:\\Users\\<user>; /run/user/<uid>; the configured data and runtime dirs; this
-    workspace's own absolute path; *.sock files) in frontmatter values, event header values
-    and structured artifact records (errors), and /tmp or ~/ paths there (warnings). Paths
-    inside URLs are ignored."""
+    workspace's own absolute path; *.sock files) in path fields of the frontmatter, event
+    headers and structured artifact records (errors), and /tmp or ~/ paths there (warnings).
+    A path field is one named worktree, cwd, socket, path, dir, workdir or *_path, *_dir, or
+    any other field whose whole value is one path, except free-text fields (note, summary,
+    role_plan, title, description...): a path quoted in free text is YT304. Paths inside
+    URLs are ignored."""
     scan = ctx.paths
-    relations: RelationsLines | None = None  # read only when a relation holds a path
-    for place in scan.candidates(ticket):
-        for hit in scan.detector.find(place.value):
-            line = place.line
-            if place.file == RELATIONS:
-                relations = relations or RelationsLines(ctx.source, ticket)
-                line = relations.line_of(hit.path) or line
-            yield Finding(
-                ticket.file_path(place.file),
-                line,
-                f"machine-local path {hit.path!r} ({hit.kind}) in {place.where} "
-                f"field {key_text(place.keys)!r}",
-                scan.hint(hit),
-                None if hit.certain else W,
-            )
+    for found in scan.field_hits(ticket, ctx.source):
+        if not found.path_valued:
+            continue  # free text: YT304
+        place, hit = found.place, found.hit
+        yield Finding(
+            ticket.file_path(place.file),
+            found.line,
+            f"machine-local path {hit.path!r} ({hit.kind}) in {place.where} "
+            f"field {key_text(place.keys)!r}",
+            scan.hint(hit),
+            None if hit.certain else W,
+        )
 
 
 @rule(
@@ -154,16 +152,30 @@ def machine_path_in_field(ctx: DoctorContext, ticket: Ticket) -> Iterator[Findin
     INFO,
     "ticket",
     "Machine-local path in ticket prose",
-    why="A home-directory, runtime-folder or socket path quoted in a body is meaningless on "
-    "other machines and reveals local user names. It breaks no tool, so it is only noted.",
+    why="A home-directory, runtime-folder or socket path quoted in a body or a free-text "
+    "field (a plan's summary, a relation's note) is meaningless on other machines and "
+    "reveals local user names. It breaks no tool, so it is only noted.",
     example="## Implementation report\n\nBuilt in /Users/bob/src/repo/.worktree/fix-login.",
     fix="Quote workspace-relative paths (.worktree/fix-login) in ticket text.",
 )
 def machine_path_in_prose(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
     """Notes certain machine-local paths (home dirs, /run/user, data/runtime dirs, sockets,
-    this workspace's absolute path; not /tmp or ~/) in the item.md body, event bodies and
-    resolution.md."""
+    this workspace's absolute path; not /tmp or ~/) in the item.md body, event bodies,
+    resolution.md and the free-text fields of the frontmatter, event headers, relations and
+    plan records (note, summary, role_plan, ...: every field YT303 does not take for a path
+    field)."""
     scan = ctx.paths
+    for found in scan.field_hits(ticket, ctx.source):
+        if found.path_valued or not found.hit.certain:
+            continue  # a path field (YT303), or /tmp and ~/ in free text
+        place, hit = found.place, found.hit
+        yield Finding(
+            ticket.file_path(place.file),
+            found.line,
+            f"machine-local path {hit.path!r} ({hit.kind}) in the free text of {place.where} "
+            f"field {key_text(place.keys)!r}",
+            scan.hint(hit, prose=True),
+        )
     item_may, thread_may = scan.prechecked(ticket)
     if item_may and ticket.item is not None and scan.detector.may_contain(ticket.item.body):
         first = ticket.item.body_line
