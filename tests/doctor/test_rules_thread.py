@@ -68,8 +68,8 @@ def rich(tmp_path: Path) -> tuple[Path, Path]:
     [
         (DECISION.removesuffix(" -->"), "header comment is not closed by ' -->' on the same line"),
         (
-            DECISION.replace("author: orchestrator", "author: yoi orchestrator"),
-            "cannot read attribute at 'orchestrator at: 202'",
+            DECISION.replace("author: orchestrator", 'author: "yoi orchestrator'),
+            "cannot read attribute at 'author: \"yoi orchest'",
         ),
         (
             DECISION.replace("event: decision ", "kind: decision "),
@@ -80,7 +80,7 @@ def rich(tmp_path: Path) -> tuple[Path, Path]:
             "header is not of the form '<!-- key: value ... -->'",
         ),
     ],
-    ids=["not-closed", "unquoted-space", "no-event", "no-space"],
+    ids=["not-closed", "unclosed-quote", "no-event", "no-space"],
 )
 def test_yt201_malformed_header(tmp_path: Path, new: str, message: str) -> None:
     workspace, folder = rich(tmp_path)

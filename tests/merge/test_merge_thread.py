@@ -228,3 +228,31 @@ def test_thread_added_on_both_sides_keeps_the_shared_events_once(base: str) -> N
     assert merged.text == base + event("2026-06-26T11:00:00Z", "theirs") + event(
         "2026-06-26T12:00:00Z", "ours"
     )
+
+
+FENCED_BODY = """An event header looks like this:
+
+```md
+<!-- event: review author: reviewer at: 2026-01-01T00:00:00Z status: approve -->
+
+Looks good.
+
+---
+<!-- event: close author: hare at: 2026-01-01T00:00:01Z -->
+```
+
+That is all."""
+
+
+def test_example_headers_in_a_fenced_code_block_stay_in_their_event(base: str) -> None:
+    """Regression (issue 14): headers inside a fence were split off as events of their own
+    and sorted by their (example) times, tearing the example out of its event."""
+    ours = base + event("2026-06-26T12:00:00Z", FENCED_BODY)
+    theirs = base + event("2026-06-26T11:00:00Z", "theirs")
+    merged = merge_thread(base, ours, theirs)
+    assert merged is not None
+    assert merged.conflicts == 0
+    assert merged.text == (
+        base + event("2026-06-26T11:00:00Z", "theirs") + event("2026-06-26T12:00:00Z", FENCED_BODY)
+    )
+    assert bodies(merged.text)[-1] == FENCED_BODY

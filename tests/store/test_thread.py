@@ -17,6 +17,7 @@ from yoi_ticket.store.thread import (
     parse_header,
     parse_thread,
     parse_time,
+    read_header,
 )
 
 THREAD = """\
@@ -112,7 +113,12 @@ def test_header_quoted_value_directly_after_colon() -> None:
         ("<!-- -->", "no 'event:' attribute", {}),
         ("<!-- author: x at: y -->", "no 'event:' attribute", {"author": "x", "at": "y"}),
         ("<!-- event:comment -->", "cannot read attribute at 'event:comment'", {}),
-        ("<!-- event: comment loose words -->", "cannot read attribute", {"event": "comment"}),
+        ("<!-- loose words event: comment -->", "cannot read attribute", {}),
+        (
+            '<!-- event: comment author: "x" y -->',
+            "cannot read attribute at 'y'",
+            {"event": "comment", "author": "x"},
+        ),
         (
             '<!-- event: comment author: "unterminated -->',
             "cannot read attribute",
@@ -313,3 +319,69 @@ def test_last_state_follows_state_changes_and_close() -> None:
     )
     assert last_state(other_field) is None
     assert last_state([]) is None
+
+
+# ------------------------------------------------ what yoi's own tools wrote (issue 14)
+
+
+def test_unquoted_value_with_spaces_is_kept_with_a_warning() -> None:
+    """Regression: yoi's writer of early June 2026 wrote ``author: yoi ticket`` unquoted; a
+    word without a colon does not end the header, it joins the value before it."""
+    header = "<!-- event: create author: yoi ticket at: 2026-06-07T22:02:25Z -->"
+    attrs, error, warning = read_header(header)
+    assert attrs == {"event": "create", "author": "yoi ticket", "at": "2026-06-07T22:02:25Z"}
+    assert error is None
+    assert warning == (
+        "unquoted value with spaces: author is read as 'yoi ticket' (upstream yoi reads "
+        "'yoi'); quote it: author: \"yoi ticket\""
+    )
+    assert parse_header(header) == (attrs, None)
+    (event,) = parse_thread(f"{header}\n\nCreated.\n")
+    assert (event.author, event.header_error, event.header_warning) == ("yoi ticket", None, warning)
+
+
+def test_words_of_a_repeated_key_go_with_it() -> None:
+    attrs, error, warning = read_header("<!-- event: a author: x author: y z at: 1 -->")
+    assert (attrs, error, warning) == ({"event": "a", "author": "x", "at": "1"}, None, None)
+
+
+FENCED = """<!-- event: create author: hare at: 2026-06-07T22:02:25Z -->
+
+Created.
+
+---
+<!-- event: comment author: hare at: 2026-06-08T10:00:00Z -->
+
+An event looks like this:
+
+```md
+<!-- event: review author: reviewer at: 2026-01-01T00:00:00Z status: approve -->
+
+Looks good.
+
+---
+<!-- event: close author: hare at: 2026-01-01T00:00:01Z -->
+```
+
+~~~~
+<!-- event: comment author: x at: 2026-01-01T00:00:02Z -->
+~~~ still inside: a shorter fence does not close
+~~~~
+
+---
+<!-- event: comment author: hare at: 2026-06-08T11:00:00Z -->
+
+Done.
+"""
+
+
+def test_headers_inside_a_fenced_code_block_are_body() -> None:
+    events = parse_thread(FENCED)
+    assert [(e.line, e.kind) for e in events] == [(1, "create"), (6, "comment"), (25, "comment")]
+    assert "<!-- event: close" in events[1].body and events[1].body.endswith("~~~~")
+
+
+def test_an_unclosed_fence_hides_no_event() -> None:
+    text = FENCED.replace("```\n\n~~~~", "\n\n~~~~").replace("```md", "```md\n")
+    events = parse_thread(text)
+    assert [e.kind for e in events] == ["create", "comment", "review", "close", "comment"]

@@ -7,6 +7,17 @@ Each event starts with a one-line header comment::
 Values are bare words or double-quoted strings with backslash escapes.
 Parsing never raises: a header that cannot be read becomes an :class:`Event`
 with ``header_error`` set, so doctor can point at its line.
+
+Two readings follow what upstream yoi's own tools do with what they wrote:
+
+- An unquoted value with spaces (``author: yoi ticket at: ...``, as yoi's writer of early
+  June 2026 wrote it): a word without a colon does not end the header. The event is kept,
+  and the words are joined into the value before them (``author`` is ``"yoi ticket"``;
+  upstream keeps only ``yoi`` and skips ``ticket``, but the full words are what the writer
+  meant). ``header_warning`` says so, and doctor reports it as a warning (YT201).
+- Text inside a fenced code block (a line of three or more backticks or tildes, closed by
+  a like line) is body: an example header in a fence does not start an event. A fence that
+  is never closed is not a fence, so it cannot hide the real events after it.
 """
 
 from __future__ import annotations
@@ -50,6 +61,7 @@ class Event(NamedTuple):
     kind: str | None
     at: str | None
     author: str | None
+    header_warning: str | None = None  # what was read leniently (an unquoted value with spaces)
 
     @property
     def body(self) -> str:
@@ -62,32 +74,62 @@ class Event(NamedTuple):
 
 def parse_header(header: str) -> tuple[dict[str, str], str | None]:
     """Parse one header line into attributes; the second item says what is wrong, if anything."""
+    attrs, error, _ = read_header(header)
+    return attrs, error
+
+
+_BARE_WORD_RE = re.compile(r'[^\s":]+(?!\S)[ \t]*')  # a word without a colon or a quote
+
+
+def read_header(header: str) -> tuple[dict[str, str], str | None, str | None]:
+    """Parse one header line: its attributes, what is wrong (the event cannot be read) and
+    what was read leniently (words of an unquoted value with spaces, joined to it)."""
     stripped = header.strip()
     inner = _comment_text(stripped)
     if inner is None:
         if not stripped.endswith("-->"):
-            return {}, "header comment is not closed by ' -->' on the same line"
-        return {}, "header is not of the form '<!-- key: value ... -->'"
+            return {}, "header comment is not closed by ' -->' on the same line", None
+        return {}, "header is not of the form '<!-- key: value ... -->'", None
     plain = _plain_attributes(inner)
     if plain is not None:
-        return plain, None if "event" in plain else "header has no 'event:' attribute"
+        return plain, None if "event" in plain else "header has no 'event:' attribute", None
     attrs: dict[str, str] = {}
+    joined: list[str] = []  # keys whose unquoted value had more words
+    last: str | None = None  # the key of the last pair, when its value was unquoted
     pos = 0
     # Anchored matches, not finditer: after a pair that does not parse (an unclosed quote)
     # finditer would search the rest of the line from every position, in quadratic time.
     while pos < len(inner):
         pair = _PAIR_RE.match(inner, pos)
-        if pair is None:  # text that is not a pair
-            break
+        if pair is None:
+            word = _BARE_WORD_RE.match(inner, pos) if last is not None else None
+            if word is None:  # text that is not a pair, nor a word of the value before
+                break
+            if last in attrs:  # "" (a repeated key): its words go with its value
+                joined.append(last)
+                attrs[last] += " " + word.group().rstrip()
+            pos = word.end()
+            continue
         key, raw = pair.group(1, 2)
-        if key not in attrs:  # the first of repeated keys wins
-            attrs[key] = _unquote(raw) if raw[0] == '"' else raw
+        quoted = raw[0] == '"'
+        first = key not in attrs  # the first of repeated keys wins
+        if first:
+            attrs[key] = _unquote(raw) if quoted else raw
+        last = None if quoted else (key if first else "")
         pos = pair.end()
     if pos < len(inner):
-        return attrs, f"cannot read attribute at {inner[pos : pos + 20]!r}"
+        return attrs, f"cannot read attribute at {inner[pos : pos + 20]!r}", None
     if "event" not in attrs:
-        return attrs, "header has no 'event:' attribute"
-    return attrs, None
+        return attrs, "header has no 'event:' attribute", None
+    warning = None
+    if joined:
+        warning = "; ".join(
+            f"unquoted value with spaces: {key} is read as {attrs[key]!r} (upstream yoi "
+            f"reads {attrs[key].split(' ', 1)[0]!r}); quote it: {key}: "
+            f"{json.dumps(attrs[key], ensure_ascii=False)}"
+            for key in dict.fromkeys(joined)
+        )
+    return attrs, None, warning
 
 
 _KEY_TOKEN_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*:")
@@ -179,14 +221,17 @@ def parse_thread(text: str) -> list[Event]:
         newline = text.find("\n", offset, next_offset)
         header_end = newline if newline != -1 else size
         header = text[offset:header_end]
+        warning = None
         if header.strip().startswith("<!--"):
-            attrs, error = parse_header(header)
+            attrs, error, warning = read_header(header)
             span = (header_end + 1, next_offset - 1)  # the lines after the header
         else:
             attrs, error = {}, "text before the first event header"
             span = (offset, next_offset - 1)
         kind, at, author = attrs.get("event"), attrs.get("at"), attrs.get("author")
-        events.append(Event(start + 1, end, header, attrs, error, text, span, kind, at, author))
+        events.append(
+            Event(start + 1, end, header, attrs, error, text, span, kind, at, author, warning)
+        )
     return events
 
 
@@ -200,9 +245,16 @@ def _event_starts(text: str) -> list[tuple[int, int]]:
     are looked at, not every line of the thread.
     """
     offsets = set()
+    fences = _fences(text) if "```" in text or "~~~" in text else []
+    fence = 0  # the first fence that does not end before the current position
     position = text.find("<!--")
     while position != -1:
         line_start = text.rfind("\n", 0, position) + 1
+        while fence < len(fences) and fences[fence][1] <= position:
+            fence += 1
+        if fence < len(fences) and fences[fence][0] <= position:
+            position = text.find("<!--", fences[fence][1])  # in a fence: body text
+            continue
         if (line_start == position or text[line_start:position].isspace()) and (
             _EVENT_NAME_RE.match(text, position + 4) or _after_separator(text, line_start)
         ):
@@ -218,6 +270,40 @@ def _event_starts(text: str) -> list[tuple[int, int]]:
         position = offset
         starts.append((line, offset))
     return starts
+
+
+# A fence line: up to three spaces, then three or more backticks or tildes, then the rest.
+_FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})([^\n]*)$", re.MULTILINE)
+
+
+def _fences(text: str) -> list[tuple[int, int]]:
+    """The ``(start, end)`` offsets of each closed fenced code block, in order.
+
+    As in CommonMark, a block opens with a line of three or more backticks (no backtick
+    in its info string) or tildes, and closes with a line of at least as many of the same
+    character and nothing else but blanks. A block that is never closed is left out and
+    the fence lines after its opener are read again (in Markdown it runs to the end of
+    the file, here it would hide every later event).
+    """
+    lines = list(_FENCE_RE.finditer(text))
+    fences = []
+    opener: int | None = None  # the index in ``lines`` of the open fence
+    index = 0
+    while index < len(lines):
+        mark, rest = lines[index].group(1, 2)
+        if opener is None:
+            if mark[0] != "`" or "`" not in rest:
+                opener = index
+        else:
+            start = lines[opener]
+            size = len(start.group(1))
+            if mark[0] == start.group(1)[0] and len(mark) >= size and not rest.strip():
+                fences.append((start.start(), lines[index].end()))
+                opener = None
+        index += 1
+        if index == len(lines) and opener is not None:  # never closed: not a fence
+            index, opener = opener + 1, None
+    return fences
 
 
 def _after_separator(text: str, line_start: int) -> bool:

@@ -9,10 +9,20 @@ from collections.abc import Iterator
 from yoi_ticket.doctor.context import DoctorContext, RelationRef
 from yoi_ticket.doctor.diagnostics import Finding, Severity
 from yoi_ticket.doctor.rule import rule
-from yoi_ticket.store.models import PLAN_KINDS, RELATION_KINDS, Ticket
+from yoi_ticket.store.models import PLAN_KINDS, RELATION_KINDS, PlanRecord, Relation, Ticket
 from yoi_ticket.store.reader import ARTIFACTS
 
 E, W = Severity.ERROR, Severity.WARNING
+FIELD_LIMIT = 1024  # bytes of UTF-8: upstream's limit for a relation's one-line fields
+NOTE_LIMIT = 16 * 1024
+RELATIONAL_PLAN_KINDS = (
+    "before",
+    "after",
+    "blocked_by",
+    "blocks",
+    "conflicts_with",
+    "do_not_parallelize",
+)
 RELATIONS_PATH = f"{ARTIFACTS}/relations.json"
 PLAN_PATH = f"{ARTIFACTS}/orchestration-plan.jsonl"
 
@@ -22,15 +32,23 @@ PLAN_PATH = f"{ARTIFACTS}/orchestration-plan.jsonl"
     E,
     "ticket",
     "relations.json is invalid",
-    why="relations.json drives dependency ordering; if it does not parse or an entry is "
+    why="Upstream: yes. "
+    "relations.json drives dependency ordering; if it does not parse or an entry is "
     "malformed, dependencies are silently ignored.",
     example='{"version": 1, "relations": [{"kind": "depends", "target": "..."}]}',
     fix='Use {"version": 1, "relations": [{"ticket_id", "kind", "target", "note", "author", '
-    '"at"}]} with kind one of depends_on, blocks, related, supersedes, duplicate_of.',
+    '"at"}]} with kind one of depends_on, blocks, related, supersedes, duplicate_of; '
+    "ticket_id, kind, target, author and at non-empty single lines of at most 1 KiB, a note "
+    "of at most 16 KiB, no NUL character, and each (kind, target) once.",
 )
 def relations_invalid(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
-    """Reports unparseable ``relations.json`` files and entries with a wrong owner or kind."""
+    """Reports unparseable ``relations.json`` files and entries with a wrong owner or kind,
+    without author or at, with a field upstream rejects (multi-line, too long, a NUL), or
+    repeating an earlier entry's (kind, target). A ticket_id or kind of the wrong shape is
+    already not the owner or a known kind, and reported as that."""
     path = ticket.file_path(RELATIONS_PATH)
+    nul = "\\u0000" in ticket.records_text  # JSON can only write a NUL escaped
+    seen: dict[tuple[str | None, str | None], int | None] = {}
     for problem in ticket.problems:
         if problem.kind == "relations":
             yield Finding(
@@ -63,6 +81,62 @@ def relations_invalid(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
             yield Finding(
                 path, relation.line, "relation has no target", 'add "target": "<ticket id>"'
             )
+        yield from _relation_shape(path, relation, nul)
+        key = (relation.kind, relation.target)
+        if key in seen:
+            first = seen[key]
+            yield Finding(
+                path,
+                relation.line,
+                f"{relation.kind} relation to {relation.target!r} repeats the one "
+                + (f"at line {first}" if first is not None else "before it"),
+                "remove the repeated relation (merge their notes into one)",
+            )
+        else:
+            seen[key] = relation.line
+
+
+def _relation_shape(path: str, relation: Relation, nul: bool) -> Iterator[Finding]:
+    """Findings for a relation's author/at and the size and lines of its fields."""
+    for name in ("author", "at"):
+        if not getattr(relation, name):
+            yield Finding(path, relation.line, f"relation has no {name}", f'add "{name}": ...')
+    for name in ("target", "author", "at", "note"):
+        value = getattr(relation, name)
+        if not value:
+            continue
+        limit = NOTE_LIMIT if name == "note" else FIELD_LIMIT
+        if _too_long(value, limit):
+            yield Finding(
+                path,
+                relation.line,
+                f"relation {name} is longer than {limit // 1024} KiB",
+                f"shorten the {name}",
+            )
+        if name != "note" and ("\n" in value or "\r" in value):
+            yield Finding(
+                path, relation.line, f"relation {name} is more than one line", "use one line"
+            )
+    if nul and any("\x00" in value for value in _strings(relation.model_dump())):
+        yield Finding(path, relation.line, "relation holds a NUL character", "remove the \\u0000")
+
+
+def _too_long(value: str, limit: int) -> bool:
+    """Whether ``value`` is more than ``limit`` bytes of UTF-8 (encoded only when it may be)."""
+    return len(value) > limit or (len(value) * 4 > limit and len(value.encode()) > limit)
+
+
+def _strings(value: object) -> Iterator[str]:
+    """Every string in a JSON value, keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
 
 
 @rule(
@@ -70,7 +144,8 @@ def relations_invalid(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
     E,
     "ticket",
     "Relation targets its own ticket",
-    why="A ticket cannot depend on, block or duplicate itself; such an entry is a typo that "
+    why="Upstream: yes. "
+    "A ticket cannot depend on, block or duplicate itself; such an entry is a typo that "
     "hides the intended relation.",
     example='{"ticket_id": "00001KVZKSV6C", "kind": "depends_on", "target": "00001KVZKSV6C"}',
     fix="Point the relation at the intended ticket, or remove it.",
@@ -92,7 +167,8 @@ def relation_to_self(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
     W,
     "store",
     "Relation target does not exist",
-    why="A relation to a ticket that is not in the store is either a typo or a ticket that "
+    why="Upstream: yes. "
+    "A relation to a ticket that is not in the store is either a typo or a ticket that "
     "was removed or never merged; dependency ordering cannot use it. (A warning, because "
     "partial checkouts and pruned stores legitimately contain such references.)",
     example='"target": "00001KVZBCQH4"   (no such folder)',
@@ -117,7 +193,8 @@ def dangling_relation(ctx: DoctorContext, subject: None) -> Iterator[Finding]:
     E,
     "store",
     "depends_on/blocks relations form a cycle",
-    why="A dependency cycle means none of the tickets in it can ever be started first; the "
+    why="Upstream: yes. "
+    "A dependency cycle means none of the tickets in it can ever be started first; the "
     "Orchestrator will wait forever.",
     example="A depends_on B, B depends_on A",
     fix="Remove or reverse one relation of the cycle.",
@@ -229,16 +306,19 @@ def _walk_cycle(
     E,
     "ticket",
     "orchestration-plan.jsonl line is invalid",
-    why="The Orchestrator replays the plan line by line; an unparseable or unknown record "
+    why="Upstream: yes. "
+    "The Orchestrator replays the plan line by line; an unparseable or unknown record "
     "is skipped and its scheduling constraint is lost.",
     example='{"id": "orch-1", "ticket_id": "00001KVZKSV6C", "kind": "maybe_later"}',
-    fix="Make each line one JSON object with id, ticket_id and a known kind (before, after, "
-    "blocked_by, blocks, conflicts_with, do_not_parallelize, waiting_capacity_note, "
-    "accepted_plan).",
+    fix="Make each line one JSON object with single-line id, ticket_id, author and at and a "
+    "known kind (before, after, blocked_by, blocks, conflicts_with, do_not_parallelize "
+    "with a related_ticket; waiting_capacity_note with a note; accepted_plan with an "
+    "accepted_plan.summary).",
 )
 def plan_invalid(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
-    """Reports plan lines that are not JSON objects, lack an id or ticket_id, or have an
-    unknown kind."""
+    """Reports plan lines that are not JSON objects, lack an id, ticket_id, author or at
+    (or have one of more than one line), have an unknown kind, or lack what their kind
+    needs (related_ticket, note, accepted_plan.summary)."""
     path = ticket.file_path(PLAN_PATH)
     for problem in ticket.problems:
         if problem.kind == "plan":
@@ -265,6 +345,60 @@ def plan_invalid(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
                 f"plan record kind {record.kind!r} is not one of {', '.join(PLAN_KINDS)}",
                 f"use one of {', '.join(PLAN_KINDS)}",
             )
+        yield from _plan_shape(path, record)
+
+
+def _plan_shape(path: str, record: PlanRecord) -> Iterator[Finding]:
+    """Findings for a plan record's author/at, multi-line fields and kind-specific fields."""
+    extra = record.model_extra or {}
+    for name in ("author", "at"):
+        value = extra.get(name)
+        if not isinstance(value, str) or not value.strip():
+            yield Finding(
+                path,
+                record.line,
+                f"plan record has no {name}"
+                if value is None or value == ""
+                else f"plan record {name} is not a non-empty string",
+                f'add "{name}": ...',
+            )
+    for name, value in (
+        ("id", record.id),
+        ("ticket_id", record.ticket_id),
+        ("author", extra.get("author")),
+        ("at", extra.get("at")),
+    ):
+        if isinstance(value, str) and ("\n" in value or "\r" in value):
+            yield Finding(
+                path,
+                record.line,
+                f"plan record {name} is more than one line",
+                "write it on one line",
+            )
+    kind = record.kind
+    if kind in RELATIONAL_PLAN_KINDS and not _text(extra.get("related_ticket")):
+        yield Finding(
+            path,
+            record.line,
+            f"{kind} plan record has no related_ticket",
+            'add "related_ticket": "<ticket id>"',
+        )
+    elif kind == "waiting_capacity_note" and not _text(extra.get("note")):
+        yield Finding(path, record.line, f"{kind} plan record has no note", 'add "note": ...')
+    elif kind == "accepted_plan":
+        plan = extra.get("accepted_plan")
+        if not isinstance(plan, dict) or not _text(plan.get("summary")):
+            yield Finding(
+                path,
+                record.line,
+                "accepted_plan record has no accepted_plan.summary",
+                'add "accepted_plan": {"summary": ...}',
+            )
+
+
+def _text(value: object) -> bool:
+    """Whether ``value`` is a string that is not blank."""
+    return isinstance(value, str) and bool(value.strip())
 
 
 @rule(
@@ -272,7 +406,8 @@ def plan_invalid(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
     E,
     "ticket",
     "orchestration plan record is about another ticket",
-    why="Each ticket's plan holds only its own records; a record naming another ticket was "
+    why="Upstream: yes. "
+    "Each ticket's plan holds only its own records; a record naming another ticket was "
     "written to the wrong folder (or copied along) and constrains the wrong ticket.",
     example='.yoi/tickets/A/artifacts/orchestration-plan.jsonl: {"ticket_id": "B", ...}',
     fix="Move the record to the named ticket's plan, or fix its ticket_id.",

@@ -26,14 +26,21 @@ def _parsed(ticket: Ticket) -> list[Event]:
     E,
     "ticket",
     "Malformed thread event header",
-    why="Tools find events by their one-line header comment; a header they cannot read hides "
-    "the event (and everything in it) from every reader.",
+    why="Upstream: yes. "
+    "Tools find events by their one-line header comment; a header they "
+    "cannot read hides the event (and everything in it) from every reader. An unquoted "
+    "value with spaces (`author: yoi ticket`, which yoi's own writer wrote in early June "
+    "2026) is only a warning: the words without a colon do not end the header, the event "
+    "is kept and the value read as all its words ('yoi ticket'), while upstream yoi keeps "
+    "the first word ('yoi') and skips the rest. Headers inside a fenced code block are "
+    "example text of the body, not events.",
     example="<!-- event: comment author: hare at: 2026-06-07T22:02:25Z   (not closed by -->)",
     fix="Rewrite the header as '<!-- event: KIND author: NAME at: TIME -->' on one line; "
-    "quote values with spaces in double quotes.",
+    'quote values with spaces in double quotes (author: "yoi ticket").',
 )
 def malformed_header(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
-    """Reports thread event headers that cannot be parsed, and text before the first event."""
+    """Reports thread event headers that cannot be parsed, and text before the first event
+    (errors), and unquoted header values with spaces (warnings; the event is kept)."""
     for event in ticket.events:
         if event.header_error is not None:
             yield Finding(
@@ -42,6 +49,14 @@ def malformed_header(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
                 event.header_error,
                 "write the header as '<!-- event: KIND author: NAME at: TIME -->'",
             )
+        elif event.header_warning is not None:
+            yield Finding(
+                ticket.file_path(THREAD),
+                event.line,
+                event.header_warning,
+                "quote header values that contain spaces in double quotes",
+                severity=W,
+            )
 
 
 @rule(
@@ -49,7 +64,8 @@ def malformed_header(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
     E,
     "ticket",
     "Event without a valid `at` time",
-    why="Events are ordered and merged by their `at` time; an event without one cannot be "
+    why="Upstream: yes. "
+    "Events are ordered and merged by their `at` time; an event without one cannot be "
     "placed in the thread's history.",
     example="<!-- event: comment author: hare -->",
     fix="Add 'at: <RFC 3339 UTC time>' to the header.",
@@ -78,7 +94,8 @@ def event_without_at(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
     E,
     "ticket",
     "state_changed event is incomplete",
-    why="A state change without from/to/reason/author cannot be audited or replayed, and the "
+    why="Upstream: yes. "
+    "A state change without from/to/reason/author cannot be audited or replayed, and the "
     "merge driver derives the item's state from the last `to`.",
     example="<!-- event: state_changed author: hare at: 2026-06-07T22:02:25Z to: ready -->",
     fix="Add the missing attributes (from, to, reason, author).",
@@ -104,7 +121,8 @@ def incomplete_state_change(ctx: DoctorContext, ticket: Ticket) -> Iterator[Find
     W,
     "ticket",
     "review event without a valid status",
-    why="Review events carry `status: approve|request_changes`; the Orchestrator merges on "
+    why="Upstream: yes. "
+    "Review events carry `status: approve|request_changes`; the Orchestrator merges on "
     "approvals, so a review with no readable verdict stalls the ticket.",
     example="<!-- event: review author: reviewer at: 2026-06-07T22:02:25Z status: lgtm -->",
     fix="Set status to approve or request_changes.",
@@ -135,13 +153,16 @@ def review_without_status(ctx: DoctorContext, ticket: Ticket) -> Iterator[Findin
     E,
     "ticket",
     "intake_summary without author or body",
-    why="The Intake summary is what the Orchestrator reads to route a ticket; an empty or "
+    why="Upstream: yes. "
+    "The Intake summary is what the Orchestrator reads to route a ticket; an empty or "
     "anonymous one gives it nothing to act on.",
     example="<!-- event: intake_summary at: 2026-06-07T22:02:25Z -->  (no body)",
-    fix="Add the author and write the summary in the event body.",
+    fix="Add the author and write the summary in the event body (a `## ` heading alone is "
+    "no summary).",
 )
 def empty_intake_summary(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
-    """Reports ``intake_summary`` events with no author or an empty body."""
+    """Reports ``intake_summary`` events with no author or an empty body; like upstream, an
+    optional first ``## `` heading line is not counted as body."""
     for event in _parsed(ticket):
         if event.kind == "intake_summary":
             if not event.author:
@@ -151,13 +172,22 @@ def empty_intake_summary(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding
                     "intake_summary has no author",
                     "add 'author: NAME' to the header",
                 )
-            if not event.body.strip():
+            body = event.body.strip()
+            if not body or (body.startswith("## ") and not _after_first_line(body)):
                 yield Finding(
                     ticket.file_path(THREAD),
                     event.line,
-                    "intake_summary has no body",
+                    "intake_summary has no body"
+                    if not body
+                    else "intake_summary body is only its heading",
                     "write the summary below the header",
                 )
+
+
+def _after_first_line(text: str) -> str:
+    """What follows the first line of ``text``, stripped."""
+    newline = text.find("\n")
+    return text[newline + 1 :].strip() if newline != -1 else ""
 
 
 @rule(
