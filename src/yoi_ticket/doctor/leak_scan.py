@@ -373,7 +373,7 @@ class PathScan:
 
     @classmethod
     def for_workspace(cls, workspace: Path) -> PathScan:
-        locations = Locations.quietly_from_env()
+        locations = Locations.from_env()
         detector = MachinePaths(
             (
                 (str(locations.data_dir), "the yoi data dir"),

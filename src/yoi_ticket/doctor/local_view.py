@@ -91,7 +91,7 @@ class LocalView:
 
 def read_local_view(workspace: Path) -> LocalView:
     """The overlay of ``workspace`` and the Pod registry, read once and shared by rules."""
-    overlay = Overlay.for_workspace(workspace, Locations.quietly_from_env())
+    overlay = Overlay.for_workspace(workspace, Locations.from_env())
     view = LocalView(overlay, PodStatusChecker(overlay.locations))
     if not overlay.exists():
         return view

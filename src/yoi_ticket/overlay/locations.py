@@ -65,11 +65,6 @@ class Locations:
         legacy = None if named else Path(os.path.abspath(os.path.join(home, ".yoi")))
         return cls(data_dir, Path(os.path.abspath(runtime)), None if legacy == data_dir else legacy)
 
-    @classmethod
-    def quietly_from_env(cls) -> Locations:
-        """:meth:`from_env` (which never warns any more; kept for its callers)."""
-        return cls.from_env()
-
     @property
     def data_dirs(self) -> tuple[Path, ...]:
         """The data dir, then the legacy one when it differs: where Pods and panel

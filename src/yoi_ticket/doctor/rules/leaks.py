@@ -304,7 +304,7 @@ def data_dir_in_workspace(ctx: DoctorContext, subject: object = None) -> Iterato
     """Reports a configured data dir or runtime dir that lies inside the workspace (resolved
     paths) and that git does not ignore. Outside git nothing can be committed: not reported.
     Skipped by --no-local."""
-    locations = Locations.quietly_from_env()
+    locations = Locations.from_env()
     root = Path(os.path.realpath(ctx.workspace))
     seen: set[str] = set()
     for folder, what, variable in (
