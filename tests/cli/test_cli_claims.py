@@ -6,26 +6,13 @@ import json
 import os
 import subprocess
 from pathlib import Path
-from typing import Any
-
-from typer.testing import CliRunner, Result
 
 from conftest import git
-from yoi_ticket.cli.app import ticket_app
+from harness.cli import run, run_json
 
 FIRST = "00001KSKBPDVG"
 SECOND = "00001KSKBPHRG"
 THIRD = "00001KSKBPVH0"
-
-
-def run(workspace: Path, *args: str) -> Result:
-    return CliRunner().invoke(ticket_app, ["-C", str(workspace), *args])
-
-
-def run_json(workspace: Path, *args: str) -> Any:
-    result = run(workspace, *args, "--format", "json")
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 def test_claim_release_and_reclaim_report_what_they_did(workspace: Path) -> None:

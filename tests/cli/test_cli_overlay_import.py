@@ -7,10 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from typer.testing import CliRunner, Result
-
+from harness.cli import run, run_json
 from harness.panel import panel_folder, panel_session, write_panel_claim, write_panel_sessions
-from yoi_ticket.cli.app import ticket_app
 from yoi_ticket.overlay.folder import Overlay
 from yoi_ticket.overlay.locations import this_host
 
@@ -18,16 +16,6 @@ FIRST = "00001KSKBPDVG"
 SECOND = "00001KSKBPHRG"
 THIRD = "00001KSKBPVH0"
 IDEA = "20990101-000000-idea"
-
-
-def run(workspace: Path, *args: str) -> Result:
-    return CliRunner().invoke(ticket_app, ["-C", str(workspace), *args])
-
-
-def run_json(workspace: Path, *args: str) -> Any:
-    result = run(workspace, *args, "--format", "json")
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

@@ -6,27 +6,14 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
-from typing import Any
 
-from typer.testing import CliRunner, Result
-
+from harness.cli import run, run_json
 from harness.panel import panel_folder, write_panel_claim
-from yoi_ticket.cli.app import ticket_app
 from yoi_ticket.overlay.folder import Overlay
 
 FIRST = "00001KSKBPDVG"
 SECOND = "00001KSKBPHRG"
 THIRD = "00001KSKBPVH0"
-
-
-def run(workspace: Path, *args: str) -> Result:
-    return CliRunner().invoke(ticket_app, ["-C", str(workspace), *args])
-
-
-def run_json(workspace: Path, *args: str) -> Any:
-    result = run(workspace, *args, "--format", "json")
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 def live_worker(overlay: Overlay, name: str, pid: int) -> None:
