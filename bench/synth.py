@@ -1,4 +1,10 @@
-"""Synthetic ticket stores built from copies of the real v2 corpus tickets.
+"""Synthetic ticket stores built from copies of real v2 corpus tickets.
+
+Two corpora can serve as templates (:data:`CORPORA`): ``sample``
+(``tests/data/corpus/v2-sample``, 40 tickets sampled from a real store, with
+its finding density: about 2.4 doctor findings per ticket) is the default;
+``flat`` (``v2-flat``, 36 tickets picked to be clean: doctor finds nothing)
+is the second row, the least work a run can do.
 
 Ticket ``i`` of a store is a copy of corpus ticket ``i % T`` (``T`` corpus
 tickets) in copy group ``i // T``, with a fresh canonical id: ids encode
@@ -10,7 +16,7 @@ a few) are remapped to a corpus ticket with no outgoing ``depends_on`` or
 ``blocks`` relation, which keeps the dependency graph acyclic.
 
 Built stores are git repositories with everything committed, cached under
-``bench/.work/stores/`` by size and :data:`GENERATOR_VERSION`.
+``bench/.work/stores/`` by corpus, size and :data:`GENERATOR_VERSION`.
 """
 
 from __future__ import annotations
@@ -28,7 +34,12 @@ from yoi_ticket.store.ids import encode_canonical_id
 
 GENERATOR_VERSION = 1
 REPO_ROOT = Path(__file__).resolve().parents[1]
-CORPUS = REPO_ROOT / "tests" / "data" / "corpus" / "v2-flat"
+CORPORA = {
+    "sample": REPO_ROOT / "tests" / "data" / "corpus" / "v2-sample",  # real finding density
+    "flat": REPO_ROOT / "tests" / "data" / "corpus" / "v2-flat",  # clean
+}
+DEFAULT_CORPUS = "sample"
+CORPUS = CORPORA[DEFAULT_CORPUS]
 STORE = Path(".yoi") / "tickets"
 COMPLETE_MARKER = "bench-store.json"  # written into .git/ once the store is committed
 BASE_EPOCH_MS = 1_780_000_000_000  # 2026-05-28T20:26:40Z
@@ -113,8 +124,11 @@ def ticket_id(index: int) -> str:
 class Generator:
     """Writes ``size`` tickets copied from the corpus templates into a workspace."""
 
-    def __init__(self, size: int, templates: list[Template] | None = None) -> None:
-        self.templates = templates if templates is not None else load_templates()
+    def __init__(
+        self, size: int, templates: list[Template] | None = None, corpus: Path = CORPUS
+    ) -> None:
+        self.corpus = corpus
+        self.templates = templates if templates is not None else load_templates(corpus)
         count = len(self.templates)
         if size < count:
             raise ValueError(f"a synthetic store needs at least {count} tickets, not {size}")
@@ -142,7 +156,7 @@ class Generator:
         return ticket_id(index)
 
     def write(self, workspace: Path) -> None:
-        shutil.copytree(CORPUS / ".yoi", workspace / ".yoi", ignore=_only_gitignore)
+        shutil.copytree(self.corpus / ".yoi", workspace / ".yoi", ignore=_only_gitignore)
         root = workspace / STORE
         root.mkdir(parents=True, exist_ok=True)
         count = len(self.templates)
@@ -169,9 +183,10 @@ def _only_gitignore(folder: str, names: list[str]) -> list[str]:
     return [name for name in names if name != ".gitignore"]
 
 
-def build_store(size: int, work: Path, *, log: bool = True) -> Path:
-    """The committed synthetic workspace of ``size`` tickets (built once, then cached)."""
-    workspace = work / "stores" / f"g{GENERATOR_VERSION}-{size}"
+def build_store(size: int, work: Path, *, corpus: str = DEFAULT_CORPUS, log: bool = True) -> Path:
+    """The committed synthetic workspace of ``size`` tickets copied from ``corpus`` (a key
+    of :data:`CORPORA`), built once, then cached."""
+    workspace = work / "stores" / f"g{GENERATOR_VERSION}-{corpus}-{size}"
     marker = workspace / ".git" / COMPLETE_MARKER
     if marker.is_file():
         return workspace
@@ -181,13 +196,14 @@ def build_store(size: int, work: Path, *, log: bool = True) -> Path:
     started = time.perf_counter()
     if log:
         print(f"building a {size}-ticket store in {workspace} ...", flush=True)
-    Generator(size).write(workspace)
+    Generator(size, corpus=CORPORA[corpus]).write(workspace)
     git(workspace, "init", "-q", "-b", "main")
     git(workspace, "config", "gc.auto", "0")
     git(workspace, "config", "maintenance.auto", "false")
     git(workspace, "add", "-A", capture=False)
     git(workspace, "commit", "-q", "-m", f"synthetic store of {size} tickets", capture=False)
-    info = {"size": size, "generator": GENERATOR_VERSION, "seconds": time.perf_counter() - started}
+    seconds = time.perf_counter() - started
+    info = {"size": size, "corpus": corpus, "generator": GENERATOR_VERSION, "seconds": seconds}
     marker.write_text(json.dumps(info) + "\n", encoding="utf-8")
     if log:
         print(f"  built in {info['seconds']:.1f} s", flush=True)

@@ -441,10 +441,17 @@ class PathScan:
         """The text of ``data`` if its bytes may hold a machine-local path (else not decoded)."""
         return textfile.decode(data).text if self.detector.may_contain_bytes(data) else None
 
-    def prose(self, path: str, text: str, first_line: int) -> Iterator[Finding]:
-        """Findings for the certain machine-local paths in ``text`` (YT304)."""
-        for offset, line in enumerate(text.split("\n")):
-            for hit in self.detector.find(line, certain_only=True):
+    def prose(
+        self, path: str, text: str, first_line: int, skip: frozenset[int] = frozenset()
+    ) -> Iterator[Finding]:
+        """Findings for the certain machine-local paths in ``text`` (YT304), whose first
+        line is line ``first_line`` of ``path``; lines numbered in ``skip`` are not read.
+        Only the lines that may hold a path are looked at (a few searches of the text)."""
+        find = self.detector.find
+        for offset, line in self.detector.marked_lines(text):
+            if first_line + offset in skip:
+                continue
+            for hit in find(line, certain_only=True):
                 yield Finding(
                     path,
                     first_line + offset,

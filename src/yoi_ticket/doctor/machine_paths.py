@@ -35,18 +35,31 @@ TILDE = "a path in the user's home"
 _END = r"""(?=$|[/\\\s"'`)\]},;:>|*])"""
 # A path must start a token: not preceded by a word character, path punctuation or a
 # closing bracket (``working-directories/<id>/root/x``, ``$(pwd)/root``, ``a[0]/home``).
-_START = r"(?<![\w.~/\\$%@+>)\]}-])"
+_BEFORE = r"[\w.~/\\$%@+>)\]}-]"
+_START = rf"(?<!{_BEFORE})"
+# The same test written after the slash that starts the path: a pattern that begins with a
+# literal lets the regex engine jump from one "/" to the next instead of trying every offset
+# (five to ten times faster on prose).
+_SLASH = rf"/(?<!{_BEFORE}/)"
 _USER = r"[A-Za-z0-9_][A-Za-z0-9._@+-]*"
-_PATTERNS: tuple[tuple[str, str, bool], ...] = (
-    (HOME, rf"{_START}(?:/mnt/[A-Za-z])?/(?:home|Users|var/home|export/home)/{_USER}{_END}", True),
-    (HOME, rf"{_START}/root{_END}", True),
-    (HOME, rf"(?<![\w])[A-Za-z]:(?:\\+|/)(?i:users)(?:\\+|/){_USER}{_END}", True),
-    (RUN_USER, rf"{_START}/run/user/\d+{_END}", True),
-    (SOCKET, rf"""(?:{_START}/|(?<![\w])[A-Za-z]:\\)[^\s"'`<>|]*?\.sock(?![\w.-])""", True),
-    (TEMP, rf"{_START}/(?:private/)?(?:tmp|var/folders)/[^\s\"'`<>|]", False),
-    (TILDE, r"(?<![\w.~/\\$%@>)\]}-])~/[^\s\"'`<>|]", False),
+_DRIVE_USERS = r"(?<![\w])[A-Za-z]:(?:\\+|/)(?i:users)(?:\\+|/)"
+_HOMES = r"(?:mnt/[A-Za-z]/)?(?:home|Users|var/home|export/home)/"
+_SOCKET = r"""(?:{start}/|(?<![\w])[A-Za-z]:\\)[^\s"'`<>|]*?\.sock(?![\w.-])"""
+# (kind, pattern, certain, gate): a pattern that cannot start with a literal runs only on
+# text in which its gate (a necessary part of every match) occurs.
+_PATTERNS: tuple[tuple[str, str, bool, str | None], ...] = (
+    (HOME, rf"{_SLASH}{_HOMES}{_USER}{_END}", True, None),
+    (HOME, rf"{_SLASH}root{_END}", True, None),
+    (HOME, rf"{_DRIVE_USERS}{_USER}{_END}", True, r":(?:\\+|/)(?i:users)"),
+    (RUN_USER, rf"{_SLASH}run/user/\d+{_END}", True, None),
+    (SOCKET, _SOCKET.format(start=_START), True, r"\.sock"),
+    (TEMP, rf"{_SLASH}(?:private/)?(?:tmp|var/folders)/[^\s\"'`<>|]", False, None),
+    (TILDE, r"~(?<![\w.~/\\$%@>)\]}-]~)/[^\s\"'`<>|]", False, None),
 )
-_REGEXES = tuple((kind, re.compile(pattern), certain) for kind, pattern, certain in _PATTERNS)
+_REGEXES = tuple(
+    (kind, re.compile(pattern), certain, re.compile(gate).search if gate else None)
+    for kind, pattern, certain, gate in _PATTERNS
+)
 # Substrings one of which every match contains (checked before any regex runs).
 # Every match contains "/" followed by one of these, or one of _OTHER_MARKERS.
 _SLASH_MARKERS = ("home/", "Users/", "users/", "root", "run/user/", "tmp/", "private/", "var/")
@@ -81,6 +94,7 @@ class MachinePaths:
         self._others = (*_OTHER_MARKERS, *(f for f, _ in self.local_dirs if not f.startswith("/")))
         pattern = "/(?:" + "|".join(map(re.escape, slash)) + ")"
         self._slash_search = re.compile(pattern).search
+        self._slash_finditer = re.compile(pattern).finditer
         self._slash_search_bytes = re.compile(pattern.encode("utf-8")).search
         self._gated_bytes = tuple(
             (marker.encode("utf-8")[:1], marker.encode("utf-8")) for marker in self._others
@@ -109,6 +123,29 @@ class MachinePaths:
                 return True
         return False
 
+    def marked_lines(self, text: str) -> list[tuple[int, str]]:
+        """The lines of ``text`` (index from 0, text) that :meth:`may_contain` a path, in
+        order: what testing every line would give, from a few searches of the whole text."""
+        starts: set[int] = set()
+        for match in self._slash_finditer(text):
+            starts.add(text.rfind("\n", 0, match.start()) + 1)
+        for first, marker in self._gated:
+            if first in text:
+                at = text.find(marker)
+                while at != -1:
+                    line_start = text.rfind("\n", 0, at) + 1
+                    starts.add(line_start)
+                    end = text.find("\n", at)
+                    at = -1 if end == -1 else text.find(marker, end + 1)
+        lines: list[tuple[int, str]] = []
+        number = counted = 0
+        for start in sorted(starts):
+            number += text.count("\n", counted, start)
+            counted = start
+            end = text.find("\n", start)
+            lines.append((number, text[start:] if end == -1 else text[start:end]))
+        return lines
+
     def find(self, text: str, *, certain_only: bool = False) -> list[PathHit]:
         """Machine-local paths in ``text``, one per start offset, in text order."""
         if not self.may_contain(text):
@@ -119,8 +156,8 @@ class MachinePaths:
         for folder, kind in self.local_dirs:
             for start in _occurrences(text, folder):
                 hits[start] = PathHit(_token(text, start), kind, True, start)
-        for kind, regex, certain in _REGEXES:
-            if certain_only and not certain:
+        for kind, regex, certain, gate in _REGEXES:
+            if (certain_only and not certain) or (gate is not None and gate(text) is None):
                 continue
             for match in regex.finditer(text):
                 start = match.start()

@@ -181,10 +181,8 @@ def machine_path_in_prose(ctx: DoctorContext, ticket: Ticket) -> Iterator[Findin
         first = ticket.item.body_line
         yield from scan.prose(ticket.file_path(ITEM), ticket.item.body, first)
     if thread_may:
-        headers = {e.line for e in ticket.events if e.header.lstrip().startswith("<!--")}
-        for number, text in enumerate(ticket.thread_text.split("\n"), start=1):
-            if number not in headers:
-                yield from scan.prose(ticket.file_path(THREAD), text, number)
+        headers = frozenset(e.line for e in ticket.events if e.header.lstrip().startswith("<!--"))
+        yield from scan.prose(ticket.file_path(THREAD), ticket.thread_text, 1, headers)
     if RESOLUTION in ticket.files:
         path = ticket.file_path(RESOLUTION)
         data = ctx.source.read(path)  # the work tree, or the index under --staged

@@ -1,0 +1,150 @@
+"""The fast paths of the machine-local path detector find exactly what the plain ones do.
+
+The detector's patterns start with a literal where they can and skip lines that hold no
+marker; these tests hold them against the straightforward forms (each pattern as first
+written, every line tested on its own) on generated text built from the fragments that
+matter (slashes, home folders, drive letters, sockets, URLs, brackets, newlines).
+"""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import CORPUS
+from yoi_ticket.doctor.machine_paths import (
+    HOME,
+    RUN_USER,
+    SOCKET,
+    TEMP,
+    TILDE,
+    MachinePaths,
+    PathHit,
+)
+
+# The patterns as first written: a lookbehind, then the path (slow: tried at every offset).
+_END = r"""(?=$|[/\\\s"'`)\]},;:>|*])"""
+_START = r"(?<![\w.~/\\$%@+>)\]}-])"
+_USER = r"[A-Za-z0-9_][A-Za-z0-9._@+-]*"
+PLAIN_PATTERNS = (
+    (HOME, rf"{_START}(?:/mnt/[A-Za-z])?/(?:home|Users|var/home|export/home)/{_USER}{_END}", True),
+    (HOME, rf"{_START}/root{_END}", True),
+    (HOME, rf"(?<![\w])[A-Za-z]:(?:\\+|/)(?i:users)(?:\\+|/){_USER}{_END}", True),
+    (RUN_USER, rf"{_START}/run/user/\d+{_END}", True),
+    (SOCKET, rf"""(?:{_START}/|(?<![\w])[A-Za-z]:\\)[^\s"'`<>|]*?\.sock(?![\w.-])""", True),
+    (TEMP, rf"{_START}/(?:private/)?(?:tmp|var/folders)/[^\s\"'`<>|]", False),
+    (TILDE, r"(?<![\w.~/\\$%@>)\]}-])~/[^\s\"'`<>|]", False),
+)
+PLAIN = tuple((kind, re.compile(pattern), certain) for kind, pattern, certain in PLAIN_PATTERNS)
+
+FRAGMENTS = [
+    "/",
+    "\\",
+    "home/",
+    "Users/",
+    "users",
+    "USERS\\",
+    "var/home/",
+    "export/home/",
+    "mnt/c/",
+    "root",
+    "run/user/",
+    "1000",
+    "tmp/",
+    "private/",
+    "var/folders/",
+    "~",
+    "~/",
+    ".sock",
+    "x.sock",
+    "C:",
+    "c:\\",
+    "bob",
+    "a",
+    "_",
+    "-",
+    ".",
+    " ",
+    "\n",
+    "`",
+    "'",
+    '"',
+    "(",
+    ")",
+    "[",
+    "]",
+    ">",
+    "<",
+    ":",
+    "$",
+    "file://",
+    "https://h",
+    "é",
+    "ſ",
+    "日本",
+]
+TEXT = st.lists(st.sampled_from(FRAGMENTS), max_size=40).map("".join)
+LOCAL_DIRS = (("/srv/yoi-data", "the yoi data dir"), ("D:\\yoi\\run", "the yoi runtime dir"))
+
+
+def plain_find(detector: MachinePaths, text: str, *, certain_only: bool = False) -> list[PathHit]:
+    """:meth:`MachinePaths.find` with the plain patterns (the same token and URL rules)."""
+    from yoi_ticket.doctor import machine_paths as mp
+
+    if not detector.may_contain(text):
+        return []
+    if "://" in text:
+        text = re.sub(r"(?i)file://", "file:  ", text)
+    hits: dict[int, PathHit] = {}
+    for folder, kind in detector.local_dirs:
+        for start in mp._occurrences(text, folder):
+            hits[start] = PathHit(mp._token(text, start), kind, True, start)
+    for kind, regex, certain in PLAIN:
+        if certain_only and not certain:
+            continue
+        for match in regex.finditer(text):
+            start = match.start()
+            if start in hits or mp._inside_url(text, start):
+                continue
+            hits[start] = PathHit(mp._token(text, start), kind, certain, start)
+    return [hits[start] for start in sorted(mp._outermost(hits))]
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXT, st.booleans())
+def test_find_gives_what_the_plain_patterns_give(text: str, certain_only: bool) -> None:
+    detector = MachinePaths(LOCAL_DIRS)
+    expected = plain_find(detector, text, certain_only=certain_only)
+    assert detector.find(text, certain_only=certain_only) == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXT)
+def test_marked_lines_are_the_lines_that_may_contain_a_path(text: str) -> None:
+    detector = MachinePaths(LOCAL_DIRS)
+    lines = enumerate(text.split("\n"))
+    assert detector.marked_lines(text) == [(n, t) for n, t in lines if detector.may_contain(t)]
+
+
+def test_the_real_corpus_gives_the_same_hits_both_ways() -> None:
+    detector = MachinePaths(LOCAL_DIRS)
+    lines = 0
+    for path in sorted(CORPUS.glob("*/.yoi/tickets/**/*.md")):
+        text = path.read_text(encoding="utf-8")
+        for _, line in detector.marked_lines(text):
+            lines += 1
+            assert detector.find(line) == plain_find(detector, line), (path, line)
+    assert lines > 100  # the sample corpus quotes many machine-local paths
+
+
+def test_marked_lines_number_lines_from_zero_and_keep_them_whole() -> None:
+    detector = MachinePaths()
+    text = "plain\nsee /home/bob/x\n\n~/y and C:\\Users\\z\nlast /run/user/1"
+    assert detector.marked_lines(text) == [
+        (1, "see /home/bob/x"),
+        (3, "~/y and C:\\Users\\z"),
+        (4, "last /run/user/1"),
+    ]
+    assert detector.marked_lines("") == []
