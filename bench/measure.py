@@ -1,4 +1,5 @@
-"""Timing whole processes: wall time and peak RSS of each child (``os.wait4``, in launch.py)."""
+"""Timing whole processes: wall time, peak RSS of the largest process (``os.wait4``) and,
+when asked, the peak PSS of the whole process tree (sampled; both in launch.py)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from pathlib import Path
 @dataclass(frozen=True)
 class Sample:
     seconds: float
-    rss_mb: float  # peak resident set size of the process
+    rss_mb: float  # peak resident set size of the process (the largest one of its tree)
     returncode: int
+    tree_mb: float | None = None  # peak PSS of the process and its workers, added up
 
 
 class BenchError(RuntimeError):
@@ -34,7 +36,9 @@ class Launcher:
             text=True,
         )
 
-    def run(self, cmd: Sequence[str], cwd: Path, env: dict[str, str], stdout: Path) -> Sample:
+    def run(
+        self, cmd: Sequence[str], cwd: Path, env: dict[str, str], stdout: Path, sample: bool
+    ) -> Sample:
         assert self.proc.stdin is not None and self.proc.stdout is not None
         request = {
             "cmd": list(cmd),
@@ -42,6 +46,7 @@ class Launcher:
             "env": env,
             "stdout": str(stdout),
             "stderr": str(stdout.with_suffix(".err")),
+            "sample": sample,
         }
         self.proc.stdin.write(json.dumps(request) + "\n")
         self.proc.stdin.flush()
@@ -49,7 +54,13 @@ class Launcher:
         if "error" in answer:
             raise BenchError(f"{' '.join(cmd[:4])} ...: {answer['error']}")
         # ru_maxrss is in KiB on Linux
-        return Sample(answer["seconds"], answer["maxrss_kib"] / 1024, answer["returncode"])
+        tree = answer.get("tree_pss_kib")
+        return Sample(
+            answer["seconds"],
+            answer["maxrss_kib"] / 1024,
+            answer["returncode"],
+            tree / 1024 if tree is not None else None,
+        )
 
     def close(self) -> None:
         if self.proc.stdin is not None:
@@ -81,17 +92,19 @@ def run_once(
     env: dict[str, str],
     stdout: Path,
     ok_codes: tuple[int, ...] = (0,),
+    sample_tree: bool = False,
 ) -> Sample:
-    """Run ``cmd`` to completion; its output goes to ``stdout`` (and ``.err`` next to it)."""
+    """Run ``cmd`` to completion; its output goes to ``stdout`` (and ``.err`` next to it).
+    With ``sample_tree``, the memory of its whole process tree is sampled too."""
     start_launcher()
     assert _launcher is not None
-    sample = _launcher.run(cmd, cwd, env, stdout)
-    if sample.returncode not in ok_codes:
+    result = _launcher.run(cmd, cwd, env, stdout, sample_tree)
+    if result.returncode not in ok_codes:
         text = stdout.with_suffix(".err").read_text(encoding="utf-8", errors="replace")
         lines = text.strip().splitlines()
         last = lines[-1] if lines else "(no output on stderr)"
-        raise BenchError(f"{' '.join(cmd[:4])} ... exited {sample.returncode}: {last}")
-    return sample
+        raise BenchError(f"{' '.join(cmd[:4])} ... exited {result.returncode}: {last}")
+    return result
 
 
 @dataclass
@@ -101,11 +114,13 @@ class Series:
     samples: list[Sample] = field(default_factory=list)
 
     def add(self, *parts: Sample) -> None:
+        trees = [p.tree_mb for p in parts if p.tree_mb is not None]
         self.samples.append(
             Sample(
                 sum(p.seconds for p in parts),
                 max(p.rss_mb for p in parts),
                 max(p.returncode for p in parts),
+                max(trees) if trees else None,
             )
         )
 
@@ -120,3 +135,14 @@ class Series:
     @property
     def rss_mb(self) -> float:
         return max(s.rss_mb for s in self.samples)
+
+    @property
+    def tree_mb(self) -> float | None:
+        """The peak PSS of the whole process tree, where it was sampled."""
+        trees = [s.tree_mb for s in self.samples if s.tree_mb is not None]
+        return max(trees) if trees else None
+
+    @property
+    def memory_mb(self) -> float:
+        """What a memory target is held to: the larger of the two figures."""
+        return max(self.rss_mb, self.tree_mb or 0.0)

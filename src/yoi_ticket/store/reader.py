@@ -212,15 +212,62 @@ class Store:
                 )
         return None
 
+    def _exact(self, ticket_id: str) -> TicketLocation | None:
+        """The one folder named ``ticket_id``, as :meth:`scan` gives it; ``None`` when there
+        is none, or more than one (in both layouts), or a case the scan decides otherwise."""
+        location = self.locate(ticket_id)
+        if location is None:
+            return None
+        candidates = (self.root / ticket_id, *(self.root / b / ticket_id for b in V1_BUCKETS))
+        if sum(os.path.lexists(path) for path in candidates) > 1:
+            return None
+        if location.bucket is not None:
+            bucket = self.root / location.bucket
+            if bucket.is_symlink() or not _is_bucket(str(bucket)):
+                return None
+        return location
+
+    _PREFIX_LOOKUPS = 64  # more matching names than this: scan the store
+
+    def _starting(self, prefix: str) -> list[TicketLocation] | None:
+        """The tickets whose id starts with ``prefix``, in scan order, found from the folder
+        names alone; ``None`` when only a scan can tell (many matches, odd entries)."""
+        names: set[str] = set()
+        for folder in (self.root, *(self.root / bucket for bucket in V1_BUCKETS)):
+            try:
+                listed = os.listdir(folder)
+            except OSError:
+                continue
+            names.update(n for n in listed if n.startswith(prefix) and not n.startswith("."))
+        if len(names) > self._PREFIX_LOOKUPS:
+            return None
+        found = []
+        for name in sorted(names):
+            location = self._exact(name)
+            if location is None:
+                return None
+            found.append(location)
+        return found
+
     def exists(self, ticket_id: str) -> bool:
         return self.locate(ticket_id) is not None
 
     def find(self, id_or_prefix: str) -> TicketLocation:
-        """Resolve a ticket id or an unambiguous prefix of one."""
-        locations = self.scan().locations
-        exact = [loc for loc in locations if loc.id == id_or_prefix]
-        if exact:
-            return exact[0]
+        """Resolve a ticket id or an unambiguous prefix of one.
+
+        A whole id is looked up directly (a few ``stat`` calls, not a scan of the store);
+        a prefix is matched against the folder names first, and only the folders it names
+        are looked at, so a large store is never scanned whole.
+        """
+        exact = self._exact(id_or_prefix)
+        if exact is not None:
+            return exact
+        locations = self._starting(id_or_prefix) if id_or_prefix else None
+        if locations is None:
+            locations = self.scan().locations
+            exact_matches = [loc for loc in locations if loc.id == id_or_prefix]
+            if exact_matches:
+                return exact_matches[0]
         matches = (
             [loc for loc in locations if loc.id.startswith(id_or_prefix)] if id_or_prefix else []
         )
