@@ -16,6 +16,7 @@ from yoi_ticket.doctor import runner
 from yoi_ticket.doctor.api import run_doctor
 from yoi_ticket.doctor.context import DoctorOptions
 from yoi_ticket.doctor.diagnostics import Diagnostic
+from yoi_ticket.store.parallel import JOBS_ENV, PARALLEL_MIN_TICKETS
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux") or sys.version_info < (3, 11),
@@ -35,7 +36,7 @@ def _broken_v2(tmp_path: Path) -> Path:
 def _run(
     workspace: Path, jobs: str, monkeypatch: pytest.MonkeyPatch, select: tuple[str, ...] = ()
 ) -> tuple[list[Diagnostic], int, bool]:
-    monkeypatch.setenv(runner.JOBS_ENV, jobs)
+    monkeypatch.setenv(JOBS_ENV, jobs)
     used: list[int] = []
     real = runner._run_in_workers
 
@@ -83,7 +84,7 @@ def test_progress_reaches_the_total_with_workers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     workspace = copy_corpus(V2, tmp_path / "ws")
-    monkeypatch.setenv(runner.JOBS_ENV, "2")
+    monkeypatch.setenv(JOBS_ENV, "2")
     seen: list[tuple[int, int]] = []
     run_doctor(workspace, DoctorOptions(no_local=True), progress=lambda d, t: seen.append((d, t)))
     assert seen[-1] == (36, 36)
@@ -93,16 +94,16 @@ def test_progress_reaches_the_total_with_workers(
 def test_small_stores_and_one_job_stay_in_one_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from yoi_ticket.doctor.runner import PARALLEL_MIN_TICKETS, _jobs, make_context
+    from yoi_ticket.doctor.runner import _jobs, make_context
 
     workspace = init_repo(copy_corpus(V2, tmp_path / "ws"))
     ctx = make_context(workspace, DoctorOptions(no_local=True))
-    monkeypatch.delenv(runner.JOBS_ENV, raising=False)
+    monkeypatch.delenv(JOBS_ENV, raising=False)
     assert _jobs(ctx, PARALLEL_MIN_TICKETS - 1) == 1
     assert _jobs(ctx, PARALLEL_MIN_TICKETS) == min(len(os.sched_getaffinity(0)), 8)
-    monkeypatch.setenv(runner.JOBS_ENV, "1")
+    monkeypatch.setenv(JOBS_ENV, "1")
     assert _jobs(ctx, 10 * PARALLEL_MIN_TICKETS) == 1
-    monkeypatch.setenv(runner.JOBS_ENV, "4")
+    monkeypatch.setenv(JOBS_ENV, "4")
     assert _jobs(ctx, 10 * PARALLEL_MIN_TICKETS) == 4
     assert ctx.git.repo() is not None  # an open git repository: a fork must not share it
     assert _jobs(ctx, 10 * PARALLEL_MIN_TICKETS) == 1
@@ -116,7 +117,7 @@ def test_the_cli_with_workers_prints_the_same_json(tmp_path: Path) -> None:
         proc = subprocess.run(
             [sys.executable, "-m", "yoi_ticket", "doctor", "--no-local", "--format", "json"],
             cwd=workspace,
-            env={**os.environ, runner.JOBS_ENV: jobs},
+            env={**os.environ, JOBS_ENV: jobs},
             capture_output=True,
             text=True,
             check=False,

@@ -11,9 +11,6 @@ sorted, and summaries keep the order of the store scan.
 from __future__ import annotations
 
 import dataclasses
-import gc
-import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,13 +21,15 @@ from yoi_ticket.doctor.repository import RunRepository
 from yoi_ticket.doctor.rule import Rule, TicketRule
 from yoi_ticket.doctor.sources import TextOnlySource, TicketSource, WorkTreeSource
 from yoi_ticket.store.models import Ticket
+from yoi_ticket.store.parallel import (
+    chunk_bounds,
+    forked_map,
+    jobs_for,
+)
 from yoi_ticket.store.reader import Store, StoreScan, TicketLocation
 
 Progress = Callable[[int, int], None]
 
-JOBS_ENV = "YOI_JOBS"
-PARALLEL_MIN_TICKETS = 300  # below this, starting workers costs about what it saves
-MAX_JOBS = 8
 _RUN_SCOPES = ("store", "local", "git")  # the order rules checked once per run run in
 
 
@@ -127,32 +126,10 @@ def _restrict(locations: list[TicketLocation], paths: tuple[str, ...]) -> list[T
 
 
 def _jobs(ctx: DoctorContext, total: int) -> int:
-    """How many worker processes to check ``total`` tickets with (1: none)."""
-    configured = os.environ.get(JOBS_ENV, "").strip()
-    if configured.isdigit() and int(configured) >= 1:
-        jobs = int(configured)
-    elif total < PARALLEL_MIN_TICKETS:
-        return 1
-    else:
-        jobs = min(len(os.sched_getaffinity(0)), MAX_JOBS) if _can_fork() else 1
-    # Nothing may be shared with workers but what a fork copies: nothing open (a git
-    # process, say) and no other threads.
-    if jobs > 1 and (not ctx.forkable() or not _can_fork()):
-        return 1
-    return min(jobs, max(total, 1))
-
-
-def _can_fork() -> bool:
-    import threading
-
-    return (
-        sys.platform.startswith("linux")
-        and sys.version_info >= (3, 11)  # frozen dataclasses with slots pickle since 3.11
-        and threading.active_count() == 1
-    )
-
-
-_JOB: tuple[DoctorContext, list[TicketRule], list[TicketLocation]] | None = None  # for workers
+    """How many worker processes to check ``total`` tickets with (1: none). Nothing may be
+    shared with workers but what a fork copies: nothing open (a git process, say)."""
+    jobs = jobs_for(total)
+    return jobs if jobs == 1 or ctx.forkable() else 1
 
 
 def _run_in_workers(
@@ -163,50 +140,36 @@ def _run_in_workers(
     progress: Progress | None,
 ) -> list[Diagnostic]:
     """Check ``locations`` in ``jobs`` forked processes; add their summaries to ``ctx``."""
-    import multiprocessing
-
-    global _JOB
-    size = max(25, min(100, len(locations) // (jobs * 8)))
-    ranges = [(i, min(i + size, len(locations))) for i in range(0, len(locations), size)]
     diagnostics: list[Diagnostic] = []
     done = 0
-    _JOB = (ctx, rules, locations)  # workers see it through the fork, nothing pickled
-    gc.freeze()  # what the workers inherit is never scanned by their garbage collector
-    try:
-        with multiprocessing.get_context("fork").Pool(jobs, initializer=_ignore_sigint) as pool:
-            for found, summaries in pool.imap(_check_range, ranges):
-                diagnostics.extend(found)
-                ctx.index.summaries.extend(summaries)
-                done += len(summaries)
-                if progress is not None:
-                    progress(done, len(locations))
-    finally:
-        gc.unfreeze()
-        _JOB = None
+    worker = _RangeChecker(ctx, rules, locations)
+    for found, summaries in forked_map(worker, chunk_bounds(len(locations), jobs), jobs):
+        diagnostics.extend(found)
+        ctx.index.summaries.extend(summaries)
+        done += len(summaries)
+        if progress is not None:
+            progress(done, len(locations))
     return diagnostics
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which stops them."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-_WORKER_CONTEXT: DoctorContext | None = None  # a worker's own copy, with its own shared values
-
-
-def _check_range(bounds: tuple[int, int]) -> tuple[list[Diagnostic], list[TicketSummary]]:
+class _RangeChecker:
     """In a worker: read and check some tickets exactly as the one-process loop does."""
-    global _WORKER_CONTEXT
-    assert _JOB is not None
-    parent, rules, locations = _JOB
-    if _WORKER_CONTEXT is None:
-        _WORKER_CONTEXT = dataclasses.replace(parent)  # values computed on first use are not copied
-    ctx = _WORKER_CONTEXT
-    ctx.index = StoreIndex(parent.index.scan)  # the summaries of this range go back
-    diagnostics: list[Diagnostic] = []
-    ticket = ctx.source.ticket
-    for location in locations[bounds[0] : bounds[1]]:
-        check_ticket(ctx, rules, ticket(location), diagnostics)
-    return diagnostics, ctx.index.summaries
+
+    def __init__(
+        self, parent: DoctorContext, rules: list[TicketRule], locations: list[TicketLocation]
+    ) -> None:
+        self.parent = parent
+        self.rules = rules
+        self.locations = locations
+        self.ctx: DoctorContext | None = None  # a worker's own copy, with its own shared values
+
+    def __call__(self, bounds: tuple[int, int]) -> tuple[list[Diagnostic], list[TicketSummary]]:
+        if self.ctx is None:  # values computed on first use are not copied
+            self.ctx = dataclasses.replace(self.parent)
+        ctx = self.ctx
+        ctx.index = StoreIndex(self.parent.index.scan)  # the summaries of this range go back
+        diagnostics: list[Diagnostic] = []
+        ticket = ctx.source.ticket
+        for location in self.locations[bounds[0] : bounds[1]]:
+            check_ticket(ctx, self.rules, ticket(location), diagnostics)
+        return diagnostics, ctx.index.summaries
