@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -47,6 +47,15 @@ def print_json(data: Any) -> None:
     import json
 
     echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def print_json_stream(head: dict[str, Any], key: str, entries: Iterable[Any]) -> None:
+    """What :func:`print_json` prints for ``{**head, key: list(entries)}``, written as the
+    entries come (a long listing is never held whole as text)."""
+    from yoi_ticket.files.jsontext import write_document
+
+    write_document(lambda text: echo(text, nl=False), head, key, entries)
+    echo("")
 
 
 def printable(text: str) -> str:

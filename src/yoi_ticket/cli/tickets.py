@@ -38,16 +38,17 @@ def list_command(
     workspace: WorkspaceOption = None,
 ) -> int:
     """List tickets with id, state, title and local claim."""
-    from yoi_ticket.overlay.views import tickets_document
+    from yoi_ticket import JSON_VERSION
+    from yoi_ticket.overlay.views import ticket_rows
     from yoi_ticket.store.reader import Store
 
     choice(fmt, ("table", "json"), "--format")
     store = Store(workspace_path(workspace))
-    document = tickets_document(store, tuple(state or ()), claimed=claimed, pod=pod)
+    rows = ticket_rows(store, tuple(state or ()), claimed=claimed, pod=pod)
     if fmt == "json":
-        display.print_json(document)
+        display.print_json_stream({"version": JSON_VERSION}, "tickets", rows)
     else:
-        display.print_document(document, "tickets", display.TicketRow)
+        display.print_document({"tickets": list(rows)}, "tickets", display.TicketRow)
     return 0
 
 

@@ -43,7 +43,9 @@ def encode(value: Any, level: int = 0) -> str:
         if not value:
             return "[]"
         inner = "\n" + "  " * (level + 1)
-        return "[" + ",".join(inner + encode(v, level + 1) for v in value) + "\n" + "  " * level + "]"
+        return (
+            "[" + ",".join(inner + encode(v, level + 1) for v in value) + "\n" + "  " * level + "]"
+        )
     return encode_basestring(str(value))  # default=str
 
 

@@ -3,6 +3,7 @@ as plain data (SPEC 8 JSON shapes; every document carries ``"version": 1``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -295,15 +296,29 @@ def tickets_document(
     pod: str | None = None,
 ) -> dict[str, Any]:
     """``list --format json``: the store's tickets with their claims (ours and the panel's)."""
-    from yoi_ticket.store.listing import list_tickets, ticket_row
-
-    tickets = list_tickets(store, states)
-    cells_by_id = claim_cells(Overlay.for_workspace(store.workspace))
-    rows = [ticket_row(ticket, cells_by_id.get(ticket.id)) for ticket in tickets]
     return {
         "version": JSON_VERSION,
-        "tickets": [row for row in rows if keep_row(row["claim"], claimed, pod)],
+        "tickets": list(ticket_rows(store, states, claimed=claimed, pod=pod)),
     }
+
+
+def ticket_rows(
+    store: Store,
+    states: tuple[str, ...] = (),
+    *,
+    claimed: bool | None = None,
+    pod: str | None = None,
+) -> Iterator[dict[str, Any]]:
+    """The rows of :func:`tickets_document`, one at a time (a large store's listing is
+    written as it is made, not held whole)."""
+    from yoi_ticket.store.listing import list_entries, ticket_row
+
+    entries = list_entries(store, states)
+    cells_by_id = claim_cells(Overlay.for_workspace(store.workspace))
+    for entry in entries:
+        row = ticket_row(entry, cells_by_id.get(entry.id))
+        if keep_row(row["claim"], claimed, pod):
+            yield row
 
 
 def ticket_document(store: Store, ticket_id: str) -> dict[str, Any]:

@@ -1,15 +1,35 @@
-"""What ``list`` and ``show`` print: ticket rows and ticket details as plain data."""
+"""What ``list`` and ``show`` print: ticket rows and ticket details as plain data.
+
+``list`` needs the frontmatter only (id, state, title): it reads ``item.md`` and
+nothing else, and a large store is read by forked workers (see
+:mod:`yoi_ticket.store.parallel`) that send back one small entry per ticket.
+"""
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 from yoi_ticket.store.models import Ticket
+from yoi_ticket.store.parallel import chunk_bounds, forked_map, jobs_for
 from yoi_ticket.store.reader import RESOLUTION, Store, TicketLocation
 
 
-def ticket_row(ticket: Ticket, claim: dict[str, Any] | None = None) -> dict[str, Any]:
+class TicketEntry(NamedTuple):
+    """What a ``list`` row says about a ticket (its claim comes from the overlay)."""
+
+    id: str
+    state: str | None
+    title: str | None
+    layout: str
+    path: str
+
+    @classmethod
+    def of(cls, ticket: Ticket) -> TicketEntry:
+        return cls(ticket.id, ticket.state, ticket.title, ticket.layout, ticket.path)
+
+
+def ticket_row(ticket: Ticket | TicketEntry, claim: dict[str, Any] | None = None) -> dict[str, Any]:
     """One entry of ``list --format json`` (SPEC 8)."""
     return {
         "id": ticket.id,
@@ -21,13 +41,33 @@ def ticket_row(ticket: Ticket, claim: dict[str, Any] | None = None) -> dict[str,
     }
 
 
-def list_tickets(store: Store, states: tuple[str, ...] = ()) -> list[Ticket]:
-    """Every ticket of the store (sorted by id), optionally only those in ``states``."""
-    tickets = [store.load(location) for location in store.scan().locations]
-    tickets.sort(key=lambda t: (t.id, t.path))
+def list_entries(store: Store, states: tuple[str, ...] = ()) -> list[TicketEntry]:
+    """Every ticket of the store (sorted by id, then path), optionally only those in
+    ``states``, read from the frontmatter alone."""
+    locations = store.scan().locations
+    jobs = jobs_for(len(locations))
+    if jobs > 1:
+        reader = _EntryReader(store, locations)
+        bounds = chunk_bounds(len(locations), jobs, smallest=100, largest=1000)
+        entries = [entry for chunk in forked_map(reader, bounds, jobs) for entry in chunk]
+    else:
+        entries = [TicketEntry.of(store.load_item(location)) for location in locations]
+    entries.sort(key=lambda entry: (entry.id, entry.path))
     if states:
-        tickets = [t for t in tickets if t.state in states]
-    return tickets
+        entries = [entry for entry in entries if entry.state in states]
+    return entries
+
+
+class _EntryReader:
+    """In a worker: the entries of a range of the store's tickets."""
+
+    def __init__(self, store: Store, locations: list[TicketLocation]) -> None:
+        self.store = store
+        self.locations = locations
+
+    def __call__(self, bounds: tuple[int, int]) -> list[TicketEntry]:
+        load = self.store.load_item
+        return [TicketEntry.of(load(location)) for location in self.locations[slice(*bounds)]]
 
 
 def ticket_details(

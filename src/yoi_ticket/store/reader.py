@@ -17,6 +17,7 @@ from pathlib import Path
 
 from yoi_ticket.errors import AmbiguousTicketError, TicketNotFoundError, UsageError
 from yoi_ticket.files import textfile
+from yoi_ticket.files.fsutil import read_regular
 from yoi_ticket.store import artifacts
 from yoi_ticket.store.config import TicketConfig, load_config
 from yoi_ticket.store.ids import unsafe_component_reason
@@ -180,6 +181,35 @@ class Store:
             escapes=escapes,
         )
 
+    def load_item(self, location: TicketLocation) -> Ticket:
+        """Read only a ticket's ``item.md`` (what ``list`` needs): no thread, no artifacts.
+
+        The file is opened without following a symlink; anything but a plain file or a
+        missing one (a symlink, a folder, an unreadable file) is left to :meth:`load`,
+        so that the same rules decide what is read.
+        """
+        if location.escapes is not None:
+            return self.load(location)
+        path = os.path.join(self.workspace, location.path, ITEM)
+        try:
+            data = read_regular(path, textfile.MAX_FILE_BYTES, follow_symlinks=False)
+        except FileNotFoundError:
+            data = None
+        except OSError:
+            return self.load(location)
+        item = None
+        if data is not None:
+            decoded = textfile.decode(data)
+            item, _notes = read_item(decoded.text, legacy=location.layout == "v1", bom=decoded.bom)
+        return Ticket(
+            id=location.id,
+            path=location.path,
+            layout=location.layout,
+            bucket=location.bucket,
+            item=item,
+            folder_symlink=location.is_symlink,
+        )
+
     def ids(self) -> list[str]:
         return [location.id for location in self.scan().locations]
 
@@ -236,8 +266,12 @@ class Store:
         for folder in (self.root, *(self.root / bucket for bucket in V1_BUCKETS)):
             try:
                 listed = os.listdir(folder)
-            except OSError:
+            except (FileNotFoundError, NotADirectoryError):
+                if folder == self.root:
+                    return None  # no store: the scan says how to report it
                 continue
+            except OSError:
+                return None  # unreadable: the scan says how to report it
             names.update(n for n in listed if n.startswith(prefix) and not n.startswith("."))
         if len(names) > self._PREFIX_LOOKUPS:
             return None
