@@ -16,8 +16,8 @@ from yoi_ticket.store.models import Ticket
 from yoi_ticket.store.reader import Store, StoreScan
 
 if TYPE_CHECKING:
-    from yoi_ticket.doctor.leak_scan import PathScan
     from yoi_ticket.doctor.local_view import LocalView
+    from yoi_ticket.doctor.path_scan import PathScan
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,7 @@ class DoctorContext:
     @cached_property
     def paths(self) -> PathScan:
         """The machine-local path scan of this run (YT303, YT304)."""
-        from yoi_ticket.doctor.leak_scan import PathScan
+        from yoi_ticket.doctor.path_scan import PathScan
 
         return PathScan.for_workspace(self.workspace)
 
