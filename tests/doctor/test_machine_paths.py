@@ -9,6 +9,7 @@ matter (slashes, home folders, drive letters, sockets, URLs, brackets, newlines)
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -148,3 +149,17 @@ def test_marked_lines_number_lines_from_zero_and_keep_them_whole() -> None:
         (4, "last /run/user/1"),
     ]
     assert detector.marked_lines("") == []
+
+
+def test_a_local_dir_spanning_lines_makes_the_scan_test_whole_texts(tmp_path: Path) -> None:
+    from yoi_ticket.doctor.path_scan import PathScan
+    from yoi_ticket.store.models import Ticket
+
+    odd = "/srv/odd\nname/data"  # a data dir with a newline in its name
+    detector = MachinePaths([(odd, "the yoi data dir")])
+    assert detector.multiline and not MachinePaths(LOCAL_DIRS).multiline
+    scan = PathScan(tmp_path, detector)
+    ticket = Ticket(id="T", path="t/T", layout="v2", item_text=f"x {odd} y", thread_text="plain")
+    assert scan.prechecked(ticket) == (True, False)  # no single line holds the marker
+    assert detector.may_contain(ticket.item_text)
+    assert detector.marked_lines(ticket.item_text) == [(0, "x /srv/odd")]

@@ -102,6 +102,9 @@ class MachinePaths:
         # A one-character test first: it is several times faster than a longer needle on
         # text that is not ASCII, and "~" or "\\" rarely occur in prose at all.
         self._gated = tuple((marker[0], marker) for marker in self._others)
+        # A local dir with a newline in its name (no marker of the patterns has one) could
+        # match across lines: then whole texts are tested, not their lines.
+        self.multiline = any("\n" in folder for folder, _ in self.local_dirs)
 
     def may_contain(self, text: str) -> bool:
         """A cheap test: ``False`` means :meth:`find` would surely find nothing."""
@@ -154,6 +157,8 @@ class MachinePaths:
             text = _FILE_URL.sub("file:  ", text)
         hits: dict[int, PathHit] = {}
         for folder, kind in self.local_dirs:
+            if folder not in text:
+                continue
             for start in _occurrences(text, folder):
                 hits[start] = PathHit(_token(text, start), kind, True, start)
         for kind, regex, certain, gate in _REGEXES:

@@ -25,7 +25,7 @@ from yoi_ticket.doctor.sources import TicketSource
 from yoi_ticket.files import textfile
 from yoi_ticket.overlay.locations import Locations
 from yoi_ticket.store.models import Ticket
-from yoi_ticket.store.reader import THREAD
+from yoi_ticket.store.reader import ITEM, THREAD
 
 _WORKSPACE_DIRS = re.compile(r"[/\\](\.(?:worktrees?|yoi)(?:[/\\].*)?)$")
 # Fields that hold a path (YT303 for a machine-local one), and fields of free text where a
@@ -74,14 +74,16 @@ class FieldHit:
 
 class PathScan:
     """The machine-local path detector of one run (patterns plus the data dir, runtime dir
-    and workspace path), and the per-ticket test that YT303 and YT304 share."""
+    and workspace path), and the per-ticket work that YT303 and YT304 share: the lines of
+    ``item.md`` and ``thread.md`` that may hold a path, found once per ticket (only the
+    current ticket is kept)."""
 
     def __init__(self, workspace: Path, detector: MachinePaths) -> None:
         self.workspace = workspace
         self.detector = detector
         self._roots = {str(workspace), os.path.realpath(workspace)}
-        self._ticket: Ticket | None = None  # the ticket of the last precheck
-        self._may: tuple[bool, bool] = (False, False)
+        self._ticket: Ticket | None = None  # the ticket of the last marked lines
+        self._marked: tuple[list[tuple[int, str]], list[tuple[int, str]]] = ([], [])
         self._hits_ticket: Ticket | None = None  # the ticket of the last field_hits
         self._hits: list[FieldHit] = []
 
@@ -97,31 +99,44 @@ class PathScan:
         )
         return cls(workspace, detector)
 
-    def prechecked(self, ticket: Ticket) -> tuple[bool, bool]:
-        """Whether item.md and thread.md may hold a machine-local path, computed once per
-        ticket for YT303 and YT304 (only the current ticket is kept)."""
+    def marked(self, ticket: Ticket) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+        """The lines (index from 0, text) of ``item.md`` and of ``thread.md`` that may hold
+        a machine-local path (:meth:`MachinePaths.marked_lines`)."""
         if self._ticket is not ticket:
             detector = self.detector
-            self._may = (
-                detector.may_contain(ticket.item_text),
-                detector.may_contain(ticket.thread_text),
+            self._marked = (
+                detector.marked_lines(ticket.item_text),
+                detector.marked_lines(ticket.thread_text),
             )
             self._ticket = ticket
-        return self._may
+        return self._marked
+
+    def prechecked(self, ticket: Ticket) -> tuple[bool, bool]:
+        """Whether item.md and thread.md may hold a machine-local path."""
+        item, thread = self.marked(ticket)
+        if self.detector.multiline:  # a local dir spans lines: test the whole texts
+            detector = self.detector
+            return detector.may_contain(ticket.item_text), detector.may_contain(ticket.thread_text)
+        return bool(item), bool(thread)
 
     def candidates(self, ticket: Ticket) -> Iterator[Place]:
         """Structured places whose value is a string that may hold a machine-local path;
-        whole files are tested first, so a clean ticket costs two regular-expression scans."""
+        whole files are tested first, so a clean ticket costs two regular-expression scans.
+        An event header is a whole line of the thread: it may hold a path when its line does."""
         detector = self.detector
         places: list[Iterator[Place]] = []
         item_may, thread_may = self.prechecked(ticket)
         if item_may:
             places.append(frontmatter_places(ticket))
         if thread_may:
+            if detector.multiline:
+                events = [e for e in ticket.events if detector.may_contain(e.header)]
+            else:
+                lines = {index + 1 for index, _ in self.marked(ticket)[1]}
+                events = [e for e in ticket.events if e.line in lines]
             places.append(
                 Place(THREAD, "event header", (key,), value, event.line)
-                for event in ticket.events
-                if detector.may_contain(event.header)
+                for event in events
                 for key, value in event.attrs.items()
             )
         # The JSON text holds every string value as written or with an escape ("\\"), which
@@ -132,6 +147,19 @@ class PathScan:
             for place in group:
                 if isinstance(place.value, str) and detector.may_contain(place.value):
                     yield place
+
+    def prose_findings(self, ticket: Ticket) -> Iterator[Finding]:
+        """YT304's findings in the item.md body and the event bodies (not in headers)."""
+        item, thread = self.marked(ticket)
+        if ticket.item is not None and item:
+            body_line = ticket.item.body_line
+            lines = [(index, line) for index, line in item if index + 1 >= body_line]
+            yield from self._prose(ticket.file_path(ITEM), lines, 1, frozenset())
+        if thread:
+            headers = frozenset(
+                e.line for e in ticket.events if e.header.lstrip().startswith("<!--")
+            )
+            yield from self._prose(ticket.file_path(THREAD), thread, 1, headers)
 
     def field_hits(self, ticket: Ticket, source: TicketSource) -> list[FieldHit]:
         """The machine-local paths in the structured places of ``ticket``, found once per
@@ -155,12 +183,15 @@ class PathScan:
         """The text of ``data`` if its bytes may hold a machine-local path (else not decoded)."""
         return textfile.decode(data).text if self.detector.may_contain_bytes(data) else None
 
-    def prose(
-        self, path: str, text: str, first_line: int, skip: frozenset[int] = frozenset()
-    ) -> Iterator[Finding]:
+    def prose(self, path: str, text: str, first_line: int) -> Iterator[Finding]:
         """Findings (YT304) for the certain machine-local paths in ``text``, which starts at
-        line ``first_line`` of ``path``, but not in the lines numbered in ``skip``."""
-        for offset, line in self.detector.marked_lines(text):
+        line ``first_line`` of ``path``."""
+        return self._prose(path, self.detector.marked_lines(text), first_line, frozenset())
+
+    def _prose(
+        self, path: str, lines: list[tuple[int, str]], first_line: int, skip: frozenset[int]
+    ) -> Iterator[Finding]:
+        for offset, line in lines:
             if first_line + offset in skip:
                 continue
             for hit in self.detector.find(line, certain_only=True):

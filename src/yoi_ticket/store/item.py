@@ -76,12 +76,13 @@ def parse_item(
 
 
 def read_item(
-    text: str, *, legacy: bool = False, bom: bool = False
+    text: str, *, legacy: bool = False, bom: bool = False, lines: bool = True
 ) -> tuple[ItemFile, list[FrontmatterError]]:
     """Parse ``item.md`` text and note everything upstream yoi would not read.
 
     ``legacy``: the item is of the v1 era, so YAML that fails is read line by line (with a
     ``legacy-frontmatter`` note instead of the error). ``bom``: the bytes started with a BOM.
+    ``lines=False``: the line of each field is not looked for (``list`` needs values only).
     """
     notes: list[FrontmatterError] = []
     if bom:
@@ -129,7 +130,7 @@ def read_item(
         message = f"frontmatter is a YAML {type(data).__name__}, not a mapping of fields"
         return _failed(text), [*notes, FrontmatterError(message, 2)]
     field_lines: dict[str, int] = {}
-    for offset, fm_line in enumerate(fm_lines):
+    for offset, fm_line in enumerate(fm_lines if lines else ()):
         match = _KEY_RE.match(fm_line)
         if match:  # a repeated key: YAML keeps the last value, so point at the last line
             field_lines[match.group(1)] = offset + 2

@@ -200,7 +200,8 @@ class Store:
         item = None
         if data is not None:
             decoded = textfile.decode(data)
-            item, _notes = read_item(decoded.text, legacy=location.layout == "v1", bom=decoded.bom)
+            legacy = location.layout == "v1"
+            item, _notes = read_item(decoded.text, legacy=legacy, bom=decoded.bom, lines=False)
         return Ticket(
             id=location.id,
             path=location.path,

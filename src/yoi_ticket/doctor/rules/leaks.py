@@ -176,13 +176,7 @@ def machine_path_in_prose(ctx: DoctorContext, ticket: Ticket) -> Iterator[Findin
             f"field {key_text(place.keys)!r}",
             scan.hint(hit, prose=True),
         )
-    item_may, thread_may = scan.prechecked(ticket)
-    if item_may and ticket.item is not None and scan.detector.may_contain(ticket.item.body):
-        first = ticket.item.body_line
-        yield from scan.prose(ticket.file_path(ITEM), ticket.item.body, first)
-    if thread_may:
-        headers = frozenset(e.line for e in ticket.events if e.header.lstrip().startswith("<!--"))
-        yield from scan.prose(ticket.file_path(THREAD), ticket.thread_text, 1, headers)
+    yield from scan.prose_findings(ticket)  # the item.md body and event bodies
     if RESOLUTION in ticket.files:
         path = ticket.file_path(RESOLUTION)
         data = ctx.source.read(path)  # the work tree, or the index under --staged
