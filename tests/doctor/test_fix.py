@@ -137,11 +137,19 @@ def test_the_cli_prints_the_fixes_on_stderr(overlay: Overlay) -> None:
     command = [sys.executable, "-m", "yoi_ticket", "doctor", "-C", str(overlay.workspace)]
     select = ["--select", "YT4"]
     dry = subprocess.run([*command, *select, "--fix", "--dry-run"], capture_output=True, text=True)
-    assert dry.stderr == f"would remove leftover temporary file {temp}\n"
+    assert dry.stderr == (
+        f"would remove leftover temporary file {temp}\n"
+        "Would fix 1 finding: 1 leftover temporary file.\n"
+    )
     assert "YT407" in dry.stdout
     assert dry.returncode == 0  # an info finding does not fail the run
     assert temp.exists()
     done = subprocess.run([*command, *select, "--fix"], capture_output=True, text=True)
-    assert done.stderr == f"removed leftover temporary file {temp}\n"
+    assert done.stderr == (
+        f"removed leftover temporary file {temp}\nFixed 1 finding: 1 leftover temporary file.\n"
+    )
     assert "YT407" not in done.stdout
     assert not temp.exists()
+    again = subprocess.run([*command, *select, "--fix"], capture_output=True, text=True)
+    assert again.stderr == "Nothing to fix.\n"
+    assert again.returncode == 0

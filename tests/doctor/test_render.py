@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from conftest import V2, copy_corpus
-from harness.doctor import sarif_document, sarif_result, sarif_rule
+from harness.doctor import fingerprint, sarif_document, sarif_result, sarif_rule
 from yoi_ticket.doctor.api import run_doctor
 from yoi_ticket.doctor.context import DoctorOptions
 from yoi_ticket.doctor.diagnostics import Diagnostic, Severity
@@ -166,7 +166,10 @@ def test_json() -> None:
         '  "summary": {\n'
         '    "error": 2,\n'
         '    "warning": 1,\n'
-        '    "info": 1\n'
+        '    "info": 1,\n'
+        '    "tickets": 2,\n'
+        '    "baseline": null,\n'
+        '    "hidden": null\n'
         "  }\n"
         "}\n"
     )
@@ -177,7 +180,14 @@ def test_json_without_findings() -> None:
         "version": 1,
         "workspace": "/work/repo",
         "diagnostics": [],
-        "summary": {"error": 0, "warning": 0, "info": 0},
+        "summary": {
+            "error": 0,
+            "warning": 0,
+            "info": 0,
+            "tickets": 1,
+            "baseline": None,
+            "hidden": None,
+        },
     }
 
 
@@ -227,6 +237,8 @@ def expected_rule(code: str) -> dict[str, Any]:
 
 
 def test_sarif_exact() -> None:
+    """Errors first, then warnings, then notes; each with its baseline fingerprint."""
+    bad_id, older, malformed, missing = DIAGNOSTICS
     expected = sarif_document(
         rules=[expected_rule(c) for c in ("YT101", "YT201", "YT208", "YT213")],
         results=[
@@ -237,8 +249,8 @@ def test_sarif_exact() -> None:
                 "'bad id' is not a ticket id (hint: rename the folder)",
                 ".yoi/tickets/bad%20id",
                 None,
+                fingerprint("YT101", bad_id.path, bad_id.message),
             ),
-            sarif_result("YT213", 3, "warning", DIAGNOSTICS[1].message, THREAD, 12),
             sarif_result(
                 "YT201",
                 1,
@@ -246,6 +258,16 @@ def test_sarif_exact() -> None:
                 'malformed header\r\nsecond line (hint: quote the value: author: "a b")',
                 THREAD,
                 40,
+                fingerprint("YT201", THREAD, malformed.message),
+            ),
+            sarif_result(
+                "YT213",
+                3,
+                "warning",
+                older.message,
+                THREAD,
+                12,
+                fingerprint("YT213", THREAD, older.message),
             ),
             sarif_result(
                 "YT208",
@@ -254,6 +276,7 @@ def test_sarif_exact() -> None:
                 "target 00001KZZZZZZZ is not in the store",
                 "notes/a,b%3Ac%20100%25.md",
                 3,
+                fingerprint("YT208", missing.path, missing.message),
             ),
         ],
     )
@@ -279,7 +302,8 @@ def test_sarif_structure() -> None:
             assert isinstance(rule[key]["text"], str) and rule[key]["text"]
         assert rule["defaultConfiguration"]["level"] in ("error", "warning", "note")
     assert len(run["results"]) == len(DIAGNOSTICS)
-    for result, diagnostic in zip(run["results"], DIAGNOSTICS, strict=True):
+    by_severity = sorted(DIAGNOSTICS, key=lambda d: -d.severity.rank)
+    for result, diagnostic in zip(run["results"], by_severity, strict=True):
         assert result["ruleId"] == diagnostic.code
         assert rules[result["ruleIndex"]]["id"] == diagnostic.code
         assert result["level"] in ("error", "warning", "note")
@@ -325,7 +349,7 @@ def test_sarif_without_findings() -> None:
 
 
 def test_unknown_format() -> None:
-    assert FORMATS == ("text", "json", "github", "sarif")
+    assert FORMATS == ("text", "concise", "json", "github", "sarif")
     with pytest.raises(ValueError, match="unknown format 'xml'"):
         render("xml", REPORT)
 
