@@ -120,6 +120,61 @@ def test_text_summary_counts_only_what_is_there() -> None:
     assert render("text", report).splitlines()[-1] == "Found 2 info (0 tickets checked)."
 
 
+# ---------------------------------------------------------------- concise
+
+
+def test_concise_plain() -> None:
+    assert render("concise", REPORT) == (
+        ".yoi/tickets/bad id:1:1: YT101 'bad id' is not a ticket id\n"
+        ".yoi/tickets/00001KSKBP9YG/thread.md:12:1: YT213 event at 2026-06-01T00:00:00Z is older"
+        " than the one before: 50% done, a,b: c\n"
+        ".yoi/tickets/00001KSKBP9YG/thread.md:40:1: YT201 malformed header  second line\n"
+        "notes/a,b:c 100%.md:3:1: YT208 target 00001KZZZZZZZ is not in the store\n"
+        "Found 2 errors, 1 warning, 1 info (2 tickets checked).\n"
+    )
+
+
+def test_concise_colour() -> None:
+    bold, red, cyan, reset = "\x1b[1m", "\x1b[31m", "\x1b[36m", "\x1b[0m"
+    lines = render("concise", REPORT, color=True).splitlines()
+    assert (
+        lines[0]
+        == f"{bold}.yoi/tickets/bad id{reset}:1:1: {red}YT101{reset} 'bad id' is not a ticket id"
+    )
+    assert lines[3] == (
+        f"{bold}notes/a,b:c 100%.md{reset}:3:1: {cyan}YT208{reset} "
+        "target 00001KZZZZZZZ is not in the store"
+    )
+
+
+def test_concise_one_line_per_finding_whatever_the_path_and_message() -> None:
+    nasty = Diagnostic("YT501", Severity.ERROR, "a\nb\tc.md", 0, "x\r\ny\x1b[31m", "h\nh")
+    assert render("concise", Report("/w", [nasty], tickets_checked=1)) == (
+        "a b c.md:1:1: YT501 x  y [31m\nFound 1 error (1 ticket checked).\n"
+    )
+
+
+def test_concise_without_findings() -> None:
+    assert render("concise", EMPTY) == "No problems found (1 ticket checked).\n"
+
+
+def test_text_and_concise_statistics() -> None:
+    statistics = (
+        "2  YT201  Malformed thread event header\n"
+        "1  YT101  Ticket folder name is not a valid ticket id\n"
+    )
+    report = Report("/w", [DIAGNOSTICS[0], DIAGNOSTICS[2], DIAGNOSTICS[2]], tickets_checked=3)
+    summary = "Found 3 errors (3 tickets checked).\n"
+    assert render("text", report, statistics=True) == statistics + "\n" + summary
+    assert render("concise", report, statistics=True) == statistics + summary
+
+
+def test_statistics_only_where_they_fit() -> None:
+    for fmt in ("github", "sarif"):
+        with pytest.raises(ValueError, match="no statistics"):
+            render(fmt, REPORT, statistics=True)
+
+
 # ---------------------------------------------------------------- json
 
 

@@ -97,7 +97,7 @@ class Baseline:
         except FileNotFoundError:
             raise UsageError(
                 f"baseline {shown}: no such file",
-                hint=f"record today's findings with 'yoi ticket doctor --write-baseline {shown}'",
+                hint=f"record today's findings with 'yoi ticket doctor --write-baseline {file}'",
             ) from None
         except OSError as exc:
             raise UsageError(f"cannot read baseline {shown}: {exc.strerror or exc}") from None
@@ -150,14 +150,16 @@ class BaselineWriter:
     def record(self, findings: Iterable[Fingerprinted]) -> Iterator[Fingerprinted]:
         for diagnostic, fingerprint in findings:
             occurrence = fingerprint.rpartition(":")[2]
+            message = normalized_message(diagnostic.message)
             entry = {
                 "fingerprint": fingerprint,
                 "code": diagnostic.code,
                 "path": diagnostic.path,
-                "message": diagnostic.message,
+                "message": message,
             }
-            order = normalized_message(diagnostic.message)
-            self._entries.append((diagnostic.path, diagnostic.code, order, int(occurrence), entry))
+            self._entries.append(
+                (diagnostic.path, diagnostic.code, message, int(occurrence), entry)
+            )
             yield diagnostic, fingerprint
 
     @property
@@ -167,8 +169,9 @@ class BaselineWriter:
     def write(self, path: Path, *, shown: str) -> None:
         """Save the recorded findings at ``path`` atomically.
 
-        Entries are sorted by path, code and message, never by line, so rewriting a baseline
-        after unrelated edits changes only the entries that came or went.
+        Entries are sorted by path, code and message, never by line, and their messages have
+        their line numbers as ``#``, so rewriting a baseline after edits that only moved
+        findings gives the same file: only the entries that came or went change.
         """
         from yoi_ticket.files.atomicfile import write_replace
 
