@@ -5,10 +5,12 @@ results (with its warning on stderr)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
+from conftest import REPO_ROOT, V2, copy_corpus
 from harness.cli import run
 from harness.doctor import edit, ticket_dir, ticket_workspace
 from yoi_ticket.cli import display
@@ -59,6 +61,21 @@ def test_concise_is_one_path_line_col_code_message_line_per_finding(with_error: 
         "Found 1 error, 5 warnings (1 ticket checked).\n",
         "",
     )
+
+
+def test_concise_lines_match_the_documented_problem_matcher(tmp_path: Path) -> None:
+    docs = (REPO_ROOT / "docs" / "integrations.md").read_text(encoding="utf-8")
+    (pattern,) = re.findall(r"the pattern `([^`]+)`", docs)
+    workspace = copy_corpus(V2, tmp_path / "ws")
+    code, out, _ = doctor(workspace, "--format", "concise")
+    findings = out.splitlines()[:-1]
+    assert code == 0 and len(findings) > 10  # warnings and info only
+    for line in findings:
+        match = re.match(pattern, line)
+        assert match is not None, line
+        path, number, column, rule, _message = match.groups()
+        assert (workspace / path).exists() and int(number) >= 1 and column == "1"
+        assert rule.startswith("YT")
 
 
 def test_concise_without_findings(tmp_path: Path) -> None:

@@ -116,7 +116,12 @@ def _leave_out(
     report: Report, workspace: Path, options: DoctorOptions, baseline: Baseline | None
 ) -> Report:
     """``report`` without what the baseline holds and, with ``--quiet``, without warnings
-    and info: one pass over the sorted diagnostics, each kept with its fingerprint."""
+    and info: one pass over the sorted diagnostics, each kept with its fingerprint.
+
+    Without a baseline or ``--quiet`` nothing is left out and no fingerprint is computed
+    (a renderer that needs them, SARIF, computes them from the diagnostics)."""
+    if options.write_baseline is None and baseline is None and not options.quiet:
+        return report
     findings = report.fingerprinted()
     summary = None
     if options.write_baseline is not None:
