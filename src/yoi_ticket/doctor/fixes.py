@@ -45,7 +45,7 @@ class FixOutcome:
         done = sum(self.fixed.values())
         if not done and not self.kept:
             return "Nothing to fix."
-        what = ", ".join(f"{count} {fix}" for fix, count in sorted(self.fixed.items()))
+        what = ", ".join(_counted(count, fix) for fix, count in sorted(self.fixed.items()))
         if self.dry_run:
             return f"Would fix {_findings(done)}: {what}."
         line = f"Fixed {_findings(done)}" + (f": {what}" if what else "")
@@ -55,7 +55,14 @@ class FixOutcome:
 
 
 def _findings(count: int) -> str:
-    return f"{count} finding" + ("" if count == 1 else "s")
+    return _counted(count, "finding")
+
+
+def _counted(count: int, noun: str) -> str:
+    """``1 dead pending launch``, ``2 dead pending launches``, ``3 findings``."""
+    if count == 1:
+        return f"1 {noun}"
+    return f"{count} {noun}" + ("es" if noun.endswith(("ch", "sh", "s", "x")) else "s")
 
 
 def apply_fixes(
