@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from yoi_ticket.doctor.baseline import (
@@ -22,7 +22,7 @@ from yoi_ticket.doctor.baseline import (
     check_writable,
 )
 from yoi_ticket.doctor.context import DoctorOptions
-from yoi_ticket.doctor.diagnostics import Severity
+from yoi_ticket.doctor.diagnostics import Diagnostic, Severity
 from yoi_ticket.doctor.report import Report
 from yoi_ticket.doctor.runner import Progress, make_context, run, selected_rules
 from yoi_ticket.errors import UsageError
@@ -178,7 +178,7 @@ def _run(workspace: Path, options: DoctorOptions, progress: Progress | None) -> 
     ctx = make_context(workspace, options, rules)
     try:
         ctx.git.check_options()
-        diagnostics = run(ctx, rules, progress=progress)
+        diagnostics: Sequence[Diagnostic] = run(ctx, rules, progress=progress)
         fixes: list[str] = []
         fix_summary = None
         if options.fix and not options.no_local:

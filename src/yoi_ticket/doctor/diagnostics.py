@@ -52,16 +52,23 @@ class Diagnostic:
 
 
 def summarize(diagnostics: Iterable[Diagnostic]) -> dict[str, int]:
+    """How many findings each severity has. A collection that counts itself as it is read
+    (:class:`yoi_ticket.doctor.findings.Findings`) is not read again."""
+    counted = getattr(diagnostics, "severity_counts", None)
+    if counted is not None:
+        return dict(counted())
     counts = {severity.value: 0 for severity in Severity}
     for diagnostic in diagnostics:
         counts[diagnostic.severity.value] += 1
     return counts
 
 
-def fails(diagnostics: list[Diagnostic], fail_on: str) -> bool:
+def fails(diagnostics: Iterable[Diagnostic], fail_on: str) -> bool:
     """True when any diagnostic is at or above ``fail_on`` (``never`` never fails)."""
     if fail_on == "never":
         return False
+    if hasattr(diagnostics, "severity_counts"):
+        return counts_fail(summarize(diagnostics), fail_on)
     threshold = Severity(fail_on).rank
     return any(d.severity.rank >= threshold for d in diagnostics)
 
@@ -76,7 +83,8 @@ def counts_fail(counts: Mapping[str, int], fail_on: str) -> bool:
 
 def code_counts(diagnostics: Iterable[Diagnostic]) -> list[tuple[str, int]]:
     """How many findings each code has (``--statistics``), most frequent first, in one pass."""
-    counts: dict[str, int] = {}
-    for diagnostic in diagnostics:
+    counted = getattr(diagnostics, "code_counts", None)
+    counts: dict[str, int] = dict(counted()) if counted is not None else {}
+    for diagnostic in diagnostics if counted is None else ():
         counts[diagnostic.code] = counts.get(diagnostic.code, 0) + 1
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import stat
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,7 +66,7 @@ def _counted(count: int, noun: str) -> str:
 
 
 def apply_fixes(
-    ctx: DoctorContext, diagnostics: list[Diagnostic], *, dry_run: bool = False
+    ctx: DoctorContext, diagnostics: Iterable[Diagnostic], *, dry_run: bool = False
 ) -> FixOutcome:
     """Fix the fixable findings among ``diagnostics``; return the rest and what was done."""
     remaining: list[Diagnostic] = []

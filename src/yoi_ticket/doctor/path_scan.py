@@ -149,7 +149,7 @@ class PathScan:
                     yield place
 
     def prose_findings(self, ticket: Ticket) -> Iterator[Finding]:
-        """YT304's findings in the item.md body and the event bodies (not in headers)."""
+        """The prose findings (YT304) in the item.md body and the event bodies (not in headers)."""
         item, thread = self.marked(ticket)
         if ticket.item is not None and item:
             body_line = ticket.item.body_line

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from yoi_ticket.doctor.baseline import BaselineSummary, Fingerprinted, fingerprinted
@@ -13,7 +13,9 @@ from yoi_ticket.errors import EXIT_FINDINGS, EXIT_OK
 @dataclass(frozen=True)
 class Report:
     workspace: str
-    diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Sorted; a plain list, or (from a full run) the compressed runs of
+    # :class:`~yoi_ticket.doctor.findings.Findings`, merged as they are read.
+    diagnostics: Sequence[Diagnostic] = field(default_factory=list)
     tickets_checked: int = 0
     fixes: list[str] = field(default_factory=list)  # what --fix did (or would do)
     # The workspace's folder relative to its git worktree root ("" at the root, else

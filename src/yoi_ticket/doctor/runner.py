@@ -16,6 +16,7 @@ from pathlib import Path
 
 from yoi_ticket.doctor.context import DoctorContext, DoctorOptions, StoreIndex, TicketSummary
 from yoi_ticket.doctor.diagnostics import Diagnostic
+from yoi_ticket.doctor.findings import Findings, Run
 from yoi_ticket.doctor.registry import select_rules, split_rules
 from yoi_ticket.doctor.repository import RunRepository
 from yoi_ticket.doctor.rule import Rule, TicketRule
@@ -30,6 +31,7 @@ from yoi_ticket.store.reader import Store, StoreScan, TicketLocation
 
 Progress = Callable[[int, int], None]
 
+RUN_FINDINGS = 2000  # findings per compressed run in one process
 _RUN_SCOPES = ("store", "local", "git")  # the order rules checked once per run run in
 
 
@@ -68,30 +70,38 @@ def run(
     *,
     locations: list[TicketLocation] | None = None,
     progress: Progress | None = None,
-) -> list[Diagnostic]:
+) -> Findings:
     """Run ``rules``; the tickets at ``locations`` (default: the store's, restricted to
-    ``--paths``) are read from ``ctx.source``, checked one at a time and then dropped."""
+    ``--paths``) are read from ``ctx.source``, checked one at a time and then dropped.
+    Their findings are kept compressed, a run of them at a time, until they are read
+    (see :mod:`yoi_ticket.doctor.findings`)."""
     ticket_rules, run_rules = split_rules(rules)
-    diagnostics: list[Diagnostic] = []
+    runs: list[Run] = []
     if locations is None:
         locations = _restrict(ctx.index.scan.locations, ctx.options.paths)
     total = len(locations)
     jobs = _jobs(ctx, total)
     if jobs > 1:
-        diagnostics.extend(_run_in_workers(ctx, ticket_rules, locations, jobs, progress))
+        runs.extend(_run_in_workers(ctx, ticket_rules, locations, jobs, progress))
     else:
         ticket = ctx.source.ticket
+        found: list[Diagnostic] = []
         for done, location in enumerate(locations, start=1):
-            check_ticket(ctx, ticket_rules, ticket(location), diagnostics)
+            check_ticket(ctx, ticket_rules, ticket(location), found)
+            if len(found) >= RUN_FINDINGS:
+                runs.append(Run(found))
+                found = []
             if progress is not None:
                 progress(done, total)
+        runs.append(Run(found))
+    run_wide: list[Diagnostic] = []
     for scope in _RUN_SCOPES:
         for rule in run_rules:
             if rule.scope == scope:
-                diagnostics.extend(rule.run(ctx))
-    if ctx.options.paths:
-        diagnostics = [d for d in diagnostics if _under(d.path, ctx.options.paths)]
-    return sorted(set(diagnostics), key=Diagnostic.sort_key)
+                run_wide.extend(rule.run(ctx))
+    runs.append(Run(run_wide))
+    paths = ctx.options.paths
+    return Findings(runs, (lambda d: _under(d.path, paths)) if paths else None)
 
 
 def check_ticket(
@@ -138,18 +148,19 @@ def _run_in_workers(
     locations: list[TicketLocation],
     jobs: int,
     progress: Progress | None,
-) -> list[Diagnostic]:
-    """Check ``locations`` in ``jobs`` forked processes; add their summaries to ``ctx``."""
-    diagnostics: list[Diagnostic] = []
+) -> list[Run]:
+    """Check ``locations`` in ``jobs`` forked processes; add their summaries to ``ctx``.
+    Each chunk's findings come back as one compressed :class:`Run`."""
+    runs: list[Run] = []
     done = 0
     worker = _RangeChecker(ctx, rules, locations)
     for found, summaries in forked_map(worker, chunk_bounds(len(locations), jobs), jobs):
-        diagnostics.extend(found)
+        runs.append(found)
         ctx.index.summaries.extend(summaries)
         done += len(summaries)
         if progress is not None:
             progress(done, len(locations))
-    return diagnostics
+    return runs
 
 
 class _RangeChecker:
@@ -163,7 +174,7 @@ class _RangeChecker:
         self.locations = locations
         self.ctx: DoctorContext | None = None  # a worker's own copy, with its own shared values
 
-    def __call__(self, bounds: tuple[int, int]) -> tuple[list[Diagnostic], list[TicketSummary]]:
+    def __call__(self, bounds: tuple[int, int]) -> tuple[Run, list[TicketSummary]]:
         if self.ctx is None:  # values computed on first use are not copied
             self.ctx = dataclasses.replace(self.parent)
         ctx = self.ctx
@@ -172,4 +183,4 @@ class _RangeChecker:
         ticket = ctx.source.ticket
         for location in self.locations[bounds[0] : bounds[1]]:
             check_ticket(ctx, self.rules, ticket(location), diagnostics)
-        return diagnostics, ctx.index.summaries
+        return Run(diagnostics), ctx.index.summaries
