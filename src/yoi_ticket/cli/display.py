@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -237,16 +237,20 @@ def print_report(
 ) -> None:
     """The doctor report in ``fmt``, to ``output`` or stdout; on stderr what ``--fix`` did
     and its summary, the baseline written, and what the format left out."""
-    from yoi_ticket.doctor.render import render, render_warnings
+    from yoi_ticket.doctor.render import render_warnings, write
 
     paint = color() and fmt in _HUMAN_FORMATS and output is None
-    text = render(fmt, report, color=paint, statistics=statistics)
     if output is not None:
-        from yoi_ticket.files.fsutil import write_text_atomic
+        from yoi_ticket.files.fsutil import text_replacing
 
-        write_text_atomic(output, printable(text))
-    elif text:
-        echo(text, nl=False)
+        with text_replacing(output) as out:
+            batched = Batched(out)
+            write(fmt, report, batched, color=paint, statistics=statistics)
+            batched.flush()
+    else:
+        batched = Batched(lambda text: echo(text, nl=False))
+        write(fmt, report, batched, color=paint, statistics=statistics)
+        batched.flush()
     for line in report.fixes:
         echo(line, err=True)
     if report.fix_summary is not None:
@@ -258,6 +262,29 @@ def print_report(
         )
     for message in render_warnings(fmt, report):
         warn(message)
+
+
+class Batched:
+    """Collects pieces of text and hands them on about 64 KiB at a time (a long report
+    is written as it is made, in a few large writes); call :meth:`flush` at the end."""
+
+    SIZE = 1 << 16
+
+    def __init__(self, out: Callable[[str], None]) -> None:
+        self.out = out
+        self.parts: list[str] = []
+        self.size = 0
+
+    def __call__(self, text: str) -> None:
+        self.parts.append(text)
+        self.size += len(text)
+        if self.size >= self.SIZE:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.parts:
+            self.out("".join(self.parts))
+            self.parts, self.size = [], 0
 
 
 class ProgressBar:

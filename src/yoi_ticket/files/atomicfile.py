@@ -12,6 +12,8 @@ import os
 import re
 import secrets
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from yoi_ticket.files import faults
@@ -122,22 +124,48 @@ def leftover_temp_files(root: Path) -> list[Path]:
     return sorted(found)
 
 
+@contextmanager
+def replacing(path: Path, *, mode: int = FILE_MODE) -> Iterator[Callable[[bytes], None]]:
+    """Write ``path`` anew a piece at a time: the pieces go to a temp file, which replaces
+    ``path`` in one atomic rename when the block ends (and is removed if it fails)."""
+    with _temp_file(path.parent, mode) as (temp, write):
+        yield write
+    try:
+        os.replace(temp, path)
+    except BaseException:
+        _unlink_quietly(temp)
+        raise
+    _fsync_dir(path.parent)
+
+
 def _write_temp(folder: Path, data: bytes, mode: int = FILE_MODE) -> Path:
+    with _temp_file(folder, mode) as (temp, write):
+        write(data)
+    return temp
+
+
+@contextmanager
+def _temp_file(folder: Path, mode: int) -> Iterator[tuple[Path, Callable[[bytes], None]]]:
+    """A new temp file in ``folder`` and a function that appends to it; it is synced and
+    closed when the block ends, and removed if the block fails."""
     temp = folder / f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(6)}"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | getattr(os, "O_BINARY", 0)
     fd = os.open(temp, flags, mode)
-    try:
-        _fix_mode(fd, mode)
+
+    def write(data: bytes) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
+
+    try:
+        _fix_mode(fd, mode)
+        yield temp, write
         os.fsync(fd)
     except BaseException:
         os.close(fd)
         _unlink_quietly(temp)
         raise
     os.close(fd)
-    return temp
 
 
 def _fix_mode(fd: int, mode: int = FILE_MODE) -> None:

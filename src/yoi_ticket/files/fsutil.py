@@ -6,6 +6,8 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 _READ_FLAGS = (
@@ -22,6 +24,16 @@ def write_text_atomic(path: Path, text: str, *, mode: int = 0o644) -> None:
     from yoi_ticket.files.atomicfile import write_replace
 
     write_replace(path, text.encode("utf-8"), mode=mode)
+
+
+@contextmanager
+def text_replacing(path: Path, *, mode: int = 0o644) -> Iterator[Callable[[str], None]]:
+    """:func:`write_text_atomic` a piece of text at a time; undecodable file-name bytes
+    (lone surrogates) are written as ``\\udcff`` escapes."""
+    from yoi_ticket.files.atomicfile import replacing
+
+    with replacing(path, mode=mode) as write:
+        yield lambda text: write(text.encode("utf-8", "backslashreplace"))
 
 
 def read_regular(

@@ -10,10 +10,13 @@ per-code counts instead, as text does.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from yoi_ticket.doctor.diagnostics import Diagnostic
 from yoi_ticket.doctor.render.text import paint, severity_color, statistics_lines, summary_line
 from yoi_ticket.doctor.report import Report
 
+BATCH = 512  # lines per write
 _CONTROL_TO_SPACE = {code: " " for code in (*range(32), *range(127, 160))}
 
 
@@ -27,12 +30,26 @@ def render_diagnostic(diagnostic: Diagnostic, *, color: bool = False) -> str:
 
 
 def render_concise(report: Report, *, color: bool = False, statistics: bool = False) -> str:
+    parts: list[str] = []
+    write_concise(report, parts.append, color=color, statistics=statistics)
+    return "".join(parts)
+
+
+def write_concise(
+    report: Report, out: Callable[[str], None], *, color: bool = False, statistics: bool = False
+) -> None:
+    """:func:`render_concise`, written a batch of lines at a time."""
     if statistics:
-        lines = statistics_lines(report)
+        for line in statistics_lines(report):
+            out(line + "\n")
     else:
-        lines = [render_diagnostic(diagnostic, color=color) for diagnostic in report.diagnostics]
-    summary = summary_line(report, color)
-    if summary is None:
-        return ""
-    lines.append(summary)
-    return "\n".join(lines) + "\n"
+        batch: list[str] = []
+        for diagnostic in report.diagnostics:
+            batch.append(render_diagnostic(diagnostic, color=color) + "\n")
+            if len(batch) >= BATCH:
+                out("".join(batch))
+                batch = []
+        out("".join(batch))
+    summary = summary_line(report, color)  # None only when there is nothing above it
+    if summary is not None:
+        out(summary + "\n")

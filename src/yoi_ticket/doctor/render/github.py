@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from yoi_ticket.doctor.diagnostics import Diagnostic, Severity
 from yoi_ticket.doctor.report import Report
 
@@ -30,6 +32,17 @@ def render_diagnostic(diagnostic: Diagnostic, repo_path: str | None = None) -> s
 
 
 def render_github(report: Report) -> str:
-    return "".join(
-        render_diagnostic(d, report.repo_path(d.path)) + "\n" for d in report.diagnostics
-    )
+    parts: list[str] = []
+    write_github(report, parts.append)
+    return "".join(parts)
+
+
+def write_github(report: Report, out: Callable[[str], None]) -> None:
+    """:func:`render_github`, written a batch of commands at a time."""
+    batch: list[str] = []
+    for diagnostic in report.diagnostics:
+        batch.append(render_diagnostic(diagnostic, report.repo_path(diagnostic.path)) + "\n")
+        if len(batch) >= 512:
+            out("".join(batch))
+            batch = []
+    out("".join(batch))

@@ -11,7 +11,7 @@ change when lines move.
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
@@ -48,6 +48,16 @@ def kept_results(report: Report, limit: int = MAX_RESULTS) -> list[Fingerprinted
 
 
 def render_sarif(report: Report, *, limit: int = MAX_RESULTS) -> str:
+    parts: list[str] = []
+    write_sarif(report, parts.append, limit=limit)
+    return "".join(parts)
+
+
+def write_sarif(report: Report, out: Callable[[str], None], *, limit: int = MAX_RESULTS) -> None:
+    """:func:`render_sarif`: the rules come before the results in the document, so the
+    (at most ``limit``) results are gathered first."""
+    from yoi_ticket.files.jsontext import encode
+
     findings = kept_results(report, limit)
     severities = {d.code: d.severity for d, _ in findings}
     codes = sorted(severities)
@@ -79,7 +89,7 @@ def render_sarif(report: Report, *, limit: int = MAX_RESULTS) -> str:
     if omitted:
         run["invocations"] = [_truncated(omitted, limit)]
     document = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    out(encode(document) + "\n")
 
 
 def truncation_warning(omitted: int, total: int, limit: int = MAX_RESULTS) -> str:

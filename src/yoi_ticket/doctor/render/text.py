@@ -8,6 +8,7 @@ counts are of new findings, and the line ends with what the baseline matched.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import groupby
 
 from yoi_ticket.doctor.diagnostics import Diagnostic, Severity, code_counts, summarize
@@ -25,21 +26,28 @@ def severity_color(severity: Severity) -> str:
 
 
 def render_text(report: Report, *, color: bool = False, statistics: bool = False) -> str:
+    parts: list[str] = []
+    write_text(report, parts.append, color=color, statistics=statistics)
+    return "".join(parts)
+
+
+def write_text(
+    report: Report, out: Callable[[str], None], *, color: bool = False, statistics: bool = False
+) -> None:
+    """:func:`render_text`, written a file's findings at a time."""
     if statistics:
         lines = statistics_lines(report)
-        lines += [""] if lines else []
+        body = "\n".join([*lines, ""]) + "\n" if lines else ""
     else:
-        lines = []
+        body = ""
         for path, group in groupby(report.diagnostics, key=lambda d: d.path):
-            lines.append(paint(path, "1", color))
+            lines = [paint(path, "1", color)]
             for diagnostic in group:
                 lines.extend(_diagnostic_lines(diagnostic, color))
-            lines.append("")
-    summary = summary_line(report, color)
-    if summary is None:
-        return ""
-    lines.append(summary)
-    return "\n".join(lines) + "\n"
+            out("\n".join(lines) + "\n\n")
+    summary = summary_line(report, color)  # after the findings: their counts are known
+    if summary is not None:
+        out(body + summary + "\n")
 
 
 def _diagnostic_lines(diagnostic: Diagnostic, color: bool) -> list[str]:
