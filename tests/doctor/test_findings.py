@@ -15,7 +15,7 @@ from harness.doctor import edit, ticket_dir
 from yoi_ticket.doctor.api import run_doctor
 from yoi_ticket.doctor.context import DoctorOptions
 from yoi_ticket.doctor.diagnostics import Diagnostic, Severity, code_counts, fails, summarize
-from yoi_ticket.doctor.findings import Findings, Run, order_key
+from yoi_ticket.doctor.findings import Findings, finding_run, order_key
 from yoi_ticket.store.parallel import JOBS_ENV
 
 DIAGNOSTICS = st.builds(
@@ -38,7 +38,7 @@ def test_runs_read_back_sorted_and_distinct_whatever_their_order(
 ) -> None:
     everything = [d for group in groups for d in group]
     expected = sorted(set(everything), key=order_key)
-    findings = Findings(pickle.loads(pickle.dumps(Run(group))) for group in groups)
+    findings = Findings(pickle.loads(pickle.dumps(finding_run(group))) for group in groups)
     assert list(findings) == expected
     assert list(findings) == expected  # a second reading gives the same
     assert findings == expected and len(findings) == len(expected)
@@ -54,7 +54,7 @@ def test_runs_read_back_sorted_and_distinct_whatever_their_order(
 def test_a_filter_leaves_findings_out_and_out_of_the_counts() -> None:
     a = Diagnostic("YT101", Severity.ERROR, "t/a/item.md", 1, "m")
     b = Diagnostic("YT101", Severity.INFO, "u/b/item.md", 1, "m")
-    findings = Findings([Run([b, a])], keep=lambda d: d.path.startswith("t/"))
+    findings = Findings([finding_run([b, a])], keep=lambda d: d.path.startswith("t/"))
     assert list(findings) == [a]
     assert summarize(findings) == {"error": 1, "warning": 0, "info": 0}
 
@@ -64,7 +64,7 @@ def test_a_run_holds_a_finding_in_a_few_bytes() -> None:
         Diagnostic("YT304", Severity.INFO, f".yoi/tickets/{n:013d}/thread.md", n, "a path", "h")
         for n in range(2000)
     ]
-    run = Run(findings)
+    run = finding_run(findings)
     assert run.count == 2000
     assert len(pickle.dumps(run)) < 20 * 2000  # compressed; repeated text costs little
 

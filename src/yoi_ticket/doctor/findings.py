@@ -1,8 +1,8 @@
 """The diagnostics of a run, kept small until they are written out.
 
 A large store has hundreds of thousands of findings. The runner hands them over in
-runs (the findings of a chunk of tickets, or of the run-wide rules), each sorted and
-kept as a compressed pickle of plain tuples (about 15 bytes a finding); :class:`Findings`
+runs (:mod:`yoi_ticket.store.runs`: the findings of a chunk of tickets, or of the
+run-wide rules, each sorted and compressed, about 15 bytes a finding); :class:`Findings`
 merges the runs in the documented order (path, line, code, message) as it is read, and
 decodes only the runs the merge has reached, so that a renderer writes findings as
 they come instead of holding all of them. Reading is repeatable: every pass decodes
@@ -14,16 +14,14 @@ diagnostics, so that callers of the API can treat it as the list it used to be.
 
 from __future__ import annotations
 
-import heapq
-import pickle
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
-from typing import overload
+from typing import Any, overload
 
 from yoi_ticket.doctor.diagnostics import Diagnostic, Severity
+from yoi_ticket.store import runs
+from yoi_ticket.store.runs import Run
 
-Row = tuple[str, str, str, "int | None", str, "str | None"]
 OrderKey = tuple[str, int, str, str, bool, str, bool, str]
 _SEVERITIES = {severity.value: severity for severity in Severity}
 
@@ -44,39 +42,21 @@ def order_key(diagnostic: Diagnostic) -> OrderKey:
     )
 
 
-def _row(d: Diagnostic) -> Row:
+def _row(d: Diagnostic) -> tuple[Any, ...]:
     return (d.code, d.severity.value, d.path, d.line, d.message, d.hint)
 
 
-def _diagnostic(row: Row) -> Diagnostic:
+def _diagnostic(row: tuple[Any, ...]) -> Diagnostic:
     code, severity, path, line, message, hint = row
     return Diagnostic(code, _SEVERITIES[severity], path, line, message, hint)
 
 
-class Run:
-    """Sorted, distinct diagnostics, compressed; picklable (workers send runs back)."""
-
-    __slots__ = ("blob", "count", "first")
-
-    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
-        ordered = sorted(set(diagnostics), key=order_key)
-        self.count = len(ordered)
-        self.first: OrderKey | None = order_key(ordered[0]) if ordered else None
-        rows = [_row(d) for d in ordered]
-        self.blob = zlib.compress(pickle.dumps(rows, pickle.HIGHEST_PROTOCOL), 1)
-
-    def __reduce__(self) -> tuple[Callable[..., Run], tuple[bytes, int, OrderKey | None]]:
-        return (_restore, (self.blob, self.count, self.first))
-
-    def __iter__(self) -> Iterator[Diagnostic]:
-        if self.count:
-            yield from map(_diagnostic, pickle.loads(zlib.decompress(self.blob)))
+CODEC: runs.Codec[Diagnostic] = runs.Codec(order_key, _row, _diagnostic)
 
 
-def _restore(blob: bytes, count: int, first: OrderKey | None) -> Run:
-    run = Run.__new__(Run)
-    run.blob, run.count, run.first = blob, count, first
-    return run
+def finding_run(diagnostics: Iterable[Diagnostic]) -> Run[Diagnostic]:
+    """The findings of a chunk of tickets (or of the run-wide rules) as one :class:`Run`."""
+    return Run(diagnostics, CODEC)
 
 
 class Findings(Sequence[Diagnostic]):
@@ -84,9 +64,11 @@ class Findings(Sequence[Diagnostic]):
     are read; ``keep`` (if given) leaves out those it rejects (``doctor PATH...``)."""
 
     def __init__(
-        self, runs: Iterable[Run] = (), keep: Callable[[Diagnostic], bool] | None = None
+        self,
+        found: Iterable[Run[Diagnostic]] = (),
+        keep: Callable[[Diagnostic], bool] | None = None,
     ) -> None:
-        self._runs = sorted((r for r in runs if r.count), key=lambda r: r.first or ())
+        self._runs = runs.ordered(found)
         self._keep = keep
         self._counts: dict[str, int] | None = None  # severity -> count, once read through
         self._codes: dict[str, int] | None = None  # code -> count
@@ -95,11 +77,9 @@ class Findings(Sequence[Diagnostic]):
     def __iter__(self) -> Iterator[Diagnostic]:
         counts = {severity.value: 0 for severity in Severity}
         codes: dict[str, int] = {}
-        last: Diagnostic | None = None
-        for diagnostic in _merge(self._runs):
-            if diagnostic == last or (self._keep is not None and not self._keep(diagnostic)):
+        for diagnostic in runs.merge(self._runs, CODEC):
+            if self._keep is not None and not self._keep(diagnostic):
                 continue
-            last = diagnostic
             counts[diagnostic.severity.value] += 1
             codes[diagnostic.code] = codes.get(diagnostic.code, 0) + 1
             yield diagnostic
@@ -156,30 +136,6 @@ class Findings(Sequence[Diagnostic]):
 
     def __repr__(self) -> str:
         return f"Findings({list(self)!r})"
-
-
-def _merge(runs: list[Run]) -> Iterator[Diagnostic]:
-    """The diagnostics of ``runs`` (sorted by their first key) in order. A run is decoded
-    only once the merge reaches its first key, so runs that follow one another (the
-    chunks of a store, in folder order) are decoded one or two at a time."""
-    heap: list[tuple[OrderKey, int, Diagnostic, Iterator[Diagnostic]]] = []
-    opened = 0
-    while heap or opened < len(runs):
-        while opened < len(runs) and (not heap or (runs[opened].first or ()) <= heap[0][0]):
-            iterator = iter(runs[opened])
-            head = next(iterator, None)
-            if head is not None:
-                heapq.heappush(heap, (order_key(head), opened, head, iterator))
-            opened += 1
-        if not heap:
-            continue
-        _key, number, diagnostic, iterator = heap[0]
-        yield diagnostic
-        following = next(iterator, None)
-        if following is None:
-            heapq.heappop(heap)
-        else:
-            heapq.heapreplace(heap, (order_key(following), number, following, iterator))
 
 
 def as_list(diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from yoi_ticket.doctor.context import DoctorContext, DoctorOptions, StoreIndex, TicketSummary
 from yoi_ticket.doctor.diagnostics import Diagnostic
-from yoi_ticket.doctor.findings import Findings, Run
+from yoi_ticket.doctor.findings import Findings, finding_run
 from yoi_ticket.doctor.registry import select_rules, split_rules
 from yoi_ticket.doctor.repository import RunRepository
 from yoi_ticket.doctor.rule import Rule, TicketRule
@@ -28,6 +28,7 @@ from yoi_ticket.store.parallel import (
     jobs_for,
 )
 from yoi_ticket.store.reader import Store, StoreScan, TicketLocation
+from yoi_ticket.store.runs import Run
 
 Progress = Callable[[int, int], None]
 
@@ -76,7 +77,7 @@ def run(
     Their findings are kept compressed, a run of them at a time, until they are read
     (see :mod:`yoi_ticket.doctor.findings`)."""
     ticket_rules, run_rules = split_rules(rules)
-    runs: list[Run] = []
+    runs: list[Run[Diagnostic]] = []
     if locations is None:
         locations = _restrict(ctx.index.scan.locations, ctx.options.paths)
     total = len(locations)
@@ -89,17 +90,17 @@ def run(
         for done, location in enumerate(locations, start=1):
             check_ticket(ctx, ticket_rules, ticket(location), found)
             if len(found) >= RUN_FINDINGS:
-                runs.append(Run(found))
+                runs.append(finding_run(found))
                 found = []
             if progress is not None:
                 progress(done, total)
-        runs.append(Run(found))
+        runs.append(finding_run(found))
     run_wide: list[Diagnostic] = []
     for scope in _RUN_SCOPES:
         for rule in run_rules:
             if rule.scope == scope:
                 run_wide.extend(rule.run(ctx))
-    runs.append(Run(run_wide))
+    runs.append(finding_run(run_wide))
     paths = ctx.options.paths
     return Findings(runs, (lambda d: _under(d.path, paths)) if paths else None)
 
@@ -148,10 +149,10 @@ def _run_in_workers(
     locations: list[TicketLocation],
     jobs: int,
     progress: Progress | None,
-) -> list[Run]:
+) -> list[Run[Diagnostic]]:
     """Check ``locations`` in ``jobs`` forked processes; add their summaries to ``ctx``.
     Each chunk's findings come back as one compressed :class:`Run`."""
-    runs: list[Run] = []
+    runs: list[Run[Diagnostic]] = []
     done = 0
     worker = _RangeChecker(ctx, rules, locations)
     for found, summaries in forked_map(worker, chunk_bounds(len(locations), jobs), jobs):
@@ -174,7 +175,7 @@ class _RangeChecker:
         self.locations = locations
         self.ctx: DoctorContext | None = None  # a worker's own copy, with its own shared values
 
-    def __call__(self, bounds: tuple[int, int]) -> tuple[Run, list[TicketSummary]]:
+    def __call__(self, bounds: tuple[int, int]) -> tuple[Run[Diagnostic], list[TicketSummary]]:
         if self.ctx is None:  # values computed on first use are not copied
             self.ctx = dataclasses.replace(self.parent)
         ctx = self.ctx
@@ -183,4 +184,4 @@ class _RangeChecker:
         ticket = ctx.source.ticket
         for location in self.locations[bounds[0] : bounds[1]]:
             check_ticket(ctx, self.rules, ticket(location), diagnostics)
-        return Run(diagnostics), ctx.index.summaries
+        return finding_run(diagnostics), ctx.index.summaries

@@ -24,7 +24,7 @@ class Record(BaseModel):
     """A versioned JSON record: unknown fields are accepted and written back unchanged."""
 
     # ``Infinity`` and ``NaN`` in unknown fields are written back as read, not as null.
-    model_config = ConfigDict(extra="allow", ser_json_inf_nan="constants")
+    model_config = ConfigDict(extra="allow", ser_json_inf_nan="constants", defer_build=True)
 
     def to_json(self) -> bytes:
         text = json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False)

@@ -3,6 +3,7 @@ as plain data (SPEC 8 JSON shapes; every document carries ``"version": 1``)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -192,16 +193,16 @@ def _panel_row(store: Store, entry: PanelEntry) -> dict[str, Any]:
 def _title_and_state(store: Store, ticket_id: str) -> tuple[str | None, str | None]:
     """Read only the ticket's ``item.md`` frontmatter (``None, None`` if it is missing)."""
     from yoi_ticket.files import textfile
-    from yoi_ticket.store.item import parse_item
-    from yoi_ticket.store.models import Ticket
+    from yoi_ticket.store.item import read_item
+    from yoi_ticket.store.models import as_text, state_of
     from yoi_ticket.store.reader import ITEM
 
     location = store.locate(ticket_id)
     if location is None or location.escapes is not None:
         return None, None
-    item, _error = parse_item(textfile.read(store.workspace / location.path / ITEM).text)
-    ticket = Ticket(id=ticket_id, path=location.path, layout=location.layout, item=item)
-    return ticket.title, ticket.state
+    decoded = textfile.read(os.path.join(store.workspace, location.path, ITEM))
+    item, _notes = read_item(decoded.text, lines=False)
+    return as_text(item.fields.get("title")), state_of(item.fields, location.layout, None)
 
 
 def sessions_document(overlay: Overlay) -> dict[str, Any]:
@@ -311,9 +312,9 @@ def ticket_rows(
 ) -> Iterator[dict[str, Any]]:
     """The rows of :func:`tickets_document`, one at a time (a large store's listing is
     written as it is made, not held whole)."""
-    from yoi_ticket.store.listing import list_entries, ticket_row
+    from yoi_ticket.store.listing import iter_entries, ticket_row
 
-    entries = list_entries(store, states)
+    entries = iter_entries(store, states)
     cells_by_id = claim_cells(Overlay.for_workspace(store.workspace))
     for entry in entries:
         row = ticket_row(entry, cells_by_id.get(entry.id))

@@ -78,16 +78,25 @@ def unsafe_component_reason(name: str) -> str | None:
     for bad, label in (("/", "'/'"), ("\\", "'\\'"), ("\x00", "a NUL byte")):
         if bad in name:
             return f"it contains {label}"
-    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+    # The usual id is printable ASCII: no control character, and short enough that even
+    # percent-encoded (at most three bytes a character) it fits; only long ones are encoded.
+    plain = name.isascii() and name.isprintable()
+    if not plain and any(ord(c) < 32 or ord(c) == 127 for c in name):
         return "it contains a control character"
     if len(name) > MAX_NAME_LENGTH:
         return f"it is too long (over {MAX_NAME_LENGTH} characters)"
+    if plain:
+        return None if len(name) * 3 <= MAX_NAME_LENGTH else _encoded_too_long(name)
     try:
         encoded = encode_for_filename(name)
     except UnicodeEncodeError:
         return "it is not valid UTF-8"
-    if len(encoded) > MAX_NAME_LENGTH:
-        # Measured percent-encoded, so that every accepted name fits in a file name.
+    return _encoded_too_long(name, encoded)
+
+
+def _encoded_too_long(name: str, encoded: str | None = None) -> str | None:
+    """Measured percent-encoded, so that every accepted name fits in a file name."""
+    if len(encoded if encoded is not None else encode_for_filename(name)) > MAX_NAME_LENGTH:
         return f"it is too long (over {MAX_NAME_LENGTH} characters once percent-encoded)"
     return None
 

@@ -8,8 +8,10 @@ nothing else, and a large store is read by forked workers (see
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Any, NamedTuple
 
+from yoi_ticket.store import runs
 from yoi_ticket.store.models import Ticket
 from yoi_ticket.store.parallel import chunk_bounds, forked_map, jobs_for
 from yoi_ticket.store.reader import RESOLUTION, Store, TicketLocation
@@ -29,6 +31,12 @@ class TicketEntry(NamedTuple):
         return cls(ticket.id, ticket.state, ticket.title, ticket.layout, ticket.path)
 
 
+ENTRIES: runs.Codec[TicketEntry] = runs.Codec(
+    lambda entry: (entry.id, entry.path), tuple, lambda row: TicketEntry._make(row)
+)
+"""Entries in runs, ordered by id, then path (one folder is one entry)."""
+
+
 def ticket_row(ticket: Ticket | TicketEntry, claim: dict[str, Any] | None = None) -> dict[str, Any]:
     """One entry of ``list --format json`` (SPEC 8)."""
     return {
@@ -44,30 +52,38 @@ def ticket_row(ticket: Ticket | TicketEntry, claim: dict[str, Any] | None = None
 def list_entries(store: Store, states: tuple[str, ...] = ()) -> list[TicketEntry]:
     """Every ticket of the store (sorted by id, then path), optionally only those in
     ``states``, read from the frontmatter alone."""
+    return list(iter_entries(store, states))
+
+
+def iter_entries(store: Store, states: tuple[str, ...] = ()) -> Iterator[TicketEntry]:
+    """:func:`list_entries` one at a time: the store is read first, a chunk of tickets
+    at a time (in forked workers on a large store), into compressed sorted runs
+    (:mod:`yoi_ticket.store.runs`), which are then merged as the entries are taken."""
     locations = store.scan().locations
     jobs = jobs_for(len(locations))
+    reader = _EntryReader(store, locations, states)
+    bounds = chunk_bounds(len(locations), jobs, smallest=100, largest=1000)
     if jobs > 1:
-        reader = _EntryReader(store, locations)
-        bounds = chunk_bounds(len(locations), jobs, smallest=100, largest=1000)
-        entries = [entry for chunk in forked_map(reader, bounds, jobs) for entry in chunk]
+        found = list(forked_map(reader, bounds, jobs))
     else:
-        entries = [TicketEntry.of(store.load_item(location)) for location in locations]
-    entries.sort(key=lambda entry: (entry.id, entry.path))
-    if states:
-        entries = [entry for entry in entries if entry.state in states]
-    return entries
+        found = [reader(chunk) for chunk in bounds]
+    return runs.merge(runs.ordered(found), ENTRIES)
 
 
 class _EntryReader:
-    """In a worker: the entries of a range of the store's tickets."""
+    """The entries of a range of the store's tickets (in a worker, or in this process)."""
 
-    def __init__(self, store: Store, locations: list[TicketLocation]) -> None:
+    def __init__(
+        self, store: Store, locations: list[TicketLocation], states: tuple[str, ...]
+    ) -> None:
         self.store = store
         self.locations = locations
+        self.states = states
 
-    def __call__(self, bounds: tuple[int, int]) -> list[TicketEntry]:
-        load = self.store.load_item
-        return [TicketEntry.of(load(location)) for location in self.locations[slice(*bounds)]]
+    def __call__(self, bounds: tuple[int, int]) -> runs.Run[TicketEntry]:
+        load, states = self.store.load_item, self.states
+        entries = (TicketEntry.of(load(location)) for location in self.locations[slice(*bounds)])
+        return runs.Run((e for e in entries if not states or e.state in states), ENTRIES)
 
 
 def ticket_details(

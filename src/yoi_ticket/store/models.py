@@ -152,14 +152,8 @@ class Ticket(BaseModel):
 
     @property
     def state(self) -> str | None:
-        """The ticket's state: ``state`` (v2), else v1 ``workflow_state`` or ``status``,
-        else (v1) the bucket the ticket sits in."""
-        fields = self.fields
-        for key in ("state", "workflow_state", "status"):
-            value = as_text(fields.get(key))
-            if value:
-                return value
-        return self.bucket if self.layout == "v1" else None  # a v1 bucket is its status
+        """The ticket's state (see :func:`state_of`)."""
+        return state_of(self.fields, self.layout, self.bucket)
 
     def file_path(self, name: str) -> str:
         """Workspace-relative path of a file in this ticket's folder."""
@@ -167,6 +161,16 @@ class Ticket(BaseModel):
 
     def field_line(self, key: str) -> int | None:
         return self.item.field_lines.get(key) if self.item is not None else None
+
+
+def state_of(fields: dict[str, Any], layout: str, bucket: str | None) -> str | None:
+    """A ticket's state: ``state`` (v2), else v1 ``workflow_state`` or ``status``, else
+    (v1) the bucket the ticket sits in."""
+    for key in ("state", "workflow_state", "status"):
+        value = as_text(fields.get(key))
+        if value:
+            return value
+    return bucket if layout == "v1" else None  # a v1 bucket is its status
 
 
 def as_text(value: Any) -> str | None:

@@ -221,25 +221,23 @@ class Store:
         """
         if unsafe_component_reason(ticket_id) is not None or ticket_id.startswith("."):
             return None
+        root = str(self.root)
         for sub, layout, bucket in (
             ("", "v2", None),
             *((f"{b}/", "v1", b) for b in V1_BUCKETS),
         ):
-            path = self.root / f"{sub}{ticket_id}"
-            if not sub and ticket_id in V1_BUCKETS and _is_bucket(str(path)):
+            path = f"{root}/{sub}{ticket_id}"
+            if not sub and ticket_id in V1_BUCKETS and _is_bucket(path):
                 continue
-            if path.is_dir():
+            if os.path.isdir(path):
+                is_link = os.path.islink(path)
                 return TicketLocation(
                     id=ticket_id,
                     path=f"{self.root_rel}/{sub}{ticket_id}",
                     layout=layout,  # type: ignore[arg-type]
                     bucket=bucket,
-                    is_symlink=path.is_symlink(),
-                    escapes=(
-                        _escape_reason(str(path), os.path.realpath(self.root))
-                        if path.is_symlink()
-                        else None
-                    ),
+                    is_symlink=is_link,
+                    escapes=_escape_reason(path, os.path.realpath(root)) if is_link else None,
                 )
         return None
 
