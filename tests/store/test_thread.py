@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import CORPUS
@@ -385,3 +385,17 @@ def test_an_unclosed_fence_hides_no_event() -> None:
     text = FENCED.replace("```\n\n~~~~", "\n\n~~~~").replace("```md", "```md\n")
     events = parse_thread(text)
     assert [e.kind for e in events] == ["create", "comment", "review", "close", "comment"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["```", "~~~", "````", "   ", "    ", " ", "\n", "x", "`", "~", "\t"]),
+        max_size=30,
+    ).map("".join)
+)
+def test_fence_lines_are_what_the_anchored_pattern_finds(text: str) -> None:
+    from yoi_ticket.store import thread
+
+    found = [m.span() for m in thread._fence_lines(text)]
+    assert found == [m.span() for m in thread._FENCE_RE.finditer(text)]
