@@ -10,10 +10,12 @@ Reading never raises on bad content; problems are recorded on the
 
 from __future__ import annotations
 
+import operator
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from yoi_ticket.errors import AmbiguousTicketError, TicketNotFoundError, UsageError
 from yoi_ticket.files import textfile
@@ -32,9 +34,11 @@ RESOLUTION = "resolution.md"
 TICKET_FILES = (ITEM, THREAD)
 
 
-@dataclass(frozen=True, slots=True)
-class TicketLocation:
-    """Where a ticket folder is: its id (folder name) and workspace-relative path."""
+class TicketLocation(NamedTuple):
+    """Where a ticket folder is: its id (folder name) and workspace-relative path.
+
+    A named tuple (a large store has one per ticket: it is built much faster than a frozen
+    dataclass and travels to worker processes by value)."""
 
     id: str
     path: str
@@ -83,15 +87,21 @@ class Store:
     def _scan_root(self) -> StoreScan:
         scan = StoreScan()
         try:
-            entries = sorted(os.scandir(self.root), key=lambda e: e.name)
+            entries = sorted(os.scandir(self.root), key=_NAME)
         except (FileNotFoundError, NotADirectoryError):
             scan.exists = False
             return scan
         except OSError as exc:
             raise _unreadable(self.root_rel, exc) from None
         real_root = os.path.realpath(self.root)
+        prefix = f"{self.root_rel}/"
         for entry in entries:
-            if entry.name.startswith("."):
+            name = entry.name
+            if name.startswith("."):
+                continue
+            if name not in V1_BUCKETS and not entry.is_symlink() and _is_dir(entry):
+                # the usual ticket folder (a plain folder, not a bucket), built directly
+                scan.locations.append(TicketLocation(name, prefix + name, "v2"))
                 continue
             if not _is_dir(entry):
                 if _is_dead_link(entry):
@@ -399,6 +409,9 @@ def build_ticket(
         problems=problems,
         folder_symlink=location.is_symlink,
     )
+
+
+_NAME = operator.attrgetter("name")
 
 
 def _is_regular(entry: os.DirEntry[str]) -> bool:
