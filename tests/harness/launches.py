@@ -203,3 +203,17 @@ def register_worker(locations: Locations, name: str, pid: int) -> None:
     }
     locations.runtime_dir.mkdir(parents=True, exist_ok=True)
     (locations.runtime_dir / "workers.json").write_bytes(pretty({"allocations": [entry]}))
+
+
+def wait_for_launch_commands(overlay: Overlay, timeout: float = 10) -> None:
+    """Wait (up to ``timeout`` s) until no pending lock is held: after a launcher was
+    killed, the command it left running holds its lock until it ends."""
+    from yoi_ticket.files import locking
+
+    if not overlay.locks_dir.is_dir():
+        return
+    deadline = time.monotonic() + timeout
+    while any(locking.is_held(path) for path in overlay.locks_dir.glob("pending-*.lock")):
+        if time.monotonic() > deadline:
+            return  # the checks that follow report the held lock
+        time.sleep(0.01)

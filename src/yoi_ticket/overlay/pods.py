@@ -40,6 +40,7 @@ FOREIGN = "foreign"
 STALE = "stale"
 STATUSES = (LIVE, STARTING, RESTORABLE, FOREIGN, STALE)
 MAX_START_GRACE = 3600  # seconds: a longer starting_until (a hand edit, a clock jump) is cut
+CLOCK_SLACK = timedelta(seconds=60)
 METADATA_FILE = "metadata.json"
 SOCKET_TIMEOUT = 0.25
 MAX_REGISTRY_BYTES = 64 * 1024 * 1024
@@ -210,7 +211,7 @@ class PodStatusChecker:
         if found.status in (LIVE, FOREIGN) or claim.starting_until is None:
             return found
         until = starting_deadline(claim)
-        if until is None or datetime.now(timezone.utc) >= until:
+        if until is None or not _before(until, claim):
             return found
         shown = until.strftime(TIME_FORMAT)
         return PodStatus(
@@ -245,6 +246,14 @@ def starting_deadline(claim: TicketClaim) -> datetime | None:
     if until is None or claimed is None:
         return None
     return min(until, claimed + timedelta(seconds=MAX_START_GRACE))
+
+
+def _before(until: datetime, claim: TicketClaim) -> bool:
+    """Whether now is before ``until`` and not before the claim was made (a claim dated
+    in the future, a clock that went back, never counts as starting)."""
+    current = datetime.now(timezone.utc)
+    claimed = parse_time(claim.claimed_at)
+    return current < until and claimed is not None and claimed <= current + CLOCK_SLACK
 
 
 def pod_status(pod_name: str, locations: Locations, host: str | None = None) -> PodStatus:
