@@ -111,6 +111,15 @@ def wait_until(check: Callable[[], object], timeout: float = 30, what: str = "")
         time.sleep(0.01)
 
 
+def launch_env(overlay: Overlay) -> dict[str, str]:
+    """The environment of a CLI process on ``overlay``'s data and runtime dirs."""
+    return {
+        **os.environ,
+        "YOI_DATA_DIR": str(overlay.locations.data_dir),
+        "YOI_RUNTIME_DIR": str(overlay.locations.runtime_dir),
+    }
+
+
 def launch_argv(
     overlay: Overlay, ticket: str, pod: str, command: Sequence[str], *extra: str
 ) -> list[str]:
@@ -142,6 +151,7 @@ def start_cli_launch(
             stdout=subprocess.DEVNULL,
             stderr=err,
             text=True,
+            env=launch_env(overlay),
         )
     (folder / "launcher.err").rename(folder / f"launcher-{process.pid}.err")
     pending = overlay.pending_path(ticket)
