@@ -34,6 +34,12 @@ from yoi_ticket.overlay.locations import pid_alive
 
 SIGNALS = ("SIGTERM", "SIGHUP", "SIGINT to the group", "SIGKILL")
 MODES = ("die", "exit0", "exit3", "ignore")  # what the command does with the signal
+OUTCOMES = (
+    "exit 0 with the claim",
+    "non-zero, nothing claimed",
+    "orphaned launches",
+    "second launch refused while a command ran",
+)
 
 
 @dataclass
@@ -84,6 +90,8 @@ def launches_under_signals(
     (doctor: YT417, kept by --fix) and is never claimed."""
     rng = random.Random(seed)
     report = LaunchReport()
+    for key in (*SIGNALS, *OUTCOMES):
+        report.counts[key] = 0
     for number in range(rounds):
         how, mode = SIGNALS[number % len(SIGNALS)], rng.choice(MODES)
         where = f"round {number} ({how}, command {mode})"

@@ -28,6 +28,7 @@ from harness.checks import (
     locks_free_now,
     temp_files,
 )
+from harness.launches import wait_for_launch_commands
 from harness.overlay import TICKETS, small_workspace
 from harness.reliability import KILLED, random_kills
 from harness.workers import Worker, cli_job, overlay_env
@@ -120,6 +121,7 @@ CASES = [
     Case(LAUNCH, "pending.after_temp_write", None, temp=True),
     Case(LAUNCH, "pending.after_replace", None, pending=True),
     Case(LAUNCH, "launch.after_pending_write", None, pending=True),
+    Case(LAUNCH, "launch.after_command_start", None, pending=True),
     Case(LAUNCH, "launch.after_command_exit", None, pending=True),
     Case(LAUNCH, "launch.after_temp_write", None, temp=True, pending=True),
     Case(LAUNCH, "launch.after_link", "c1", temp=True, pending=True, starting=True),
@@ -144,6 +146,7 @@ def test_a_kill_at_each_fault_point_leaves_old_or_new_state_and_safe_leftovers(
     code, err = run(worker, overlay, *case.command, fault=f"{case.fault}:die")
 
     assert code == KILLED, f"the fault point {case.fault} was not reached: {err}"
+    wait_for_launch_commands(overlay)  # a command the launcher left holds its lock a moment
     assert claim_holders(overlay).get(TICKET) == case.holder
     assert bool(temp_files(overlay)) == case.temp
     assert bool(list(overlay.pending_dir.glob("*.json"))) == case.pending
