@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -165,45 +166,67 @@ def test_sigint_to_the_launch_group_never_exits_0_without_the_claim(
     assert pending.list_pending(overlay) == []
 
 
-def test_ctrl_c_on_a_terminal_reaches_the_command_once_and_a_started_pod_is_claimed(
+# The command of the terminal test: it takes every SIGINT with sigwaitinfo and logs who
+# sent it (0: the kernel, for the terminal's Ctrl-C; else the sender's pid); 0.3 s after
+# the terminal's it exits 0.
+SENDERS = """
+import os, signal, sys, time
+log = sys.argv[1]
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+with open(log, "a") as out:
+    out.write(f"start {os.getpid()}\\n")
+deadline = None
+while deadline is None or time.monotonic() < deadline:
+    info = signal.sigtimedwait({signal.SIGINT}, 0.05)
+    if info is not None:
+        with open(log, "a") as out:
+            out.write(f"sender {info.si_pid}\\n")
+        if info.si_pid == 0 and deadline is None:
+            deadline = time.monotonic() + 0.3
+"""
+
+# A session leader that opens a terminal makes it its controlling terminal; it then
+# becomes the launcher, in the terminal's foreground process group.
+ON_TERMINAL = """
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+for std in (0, 1, 2):
+    os.dup2(fd, std)
+os.execv(sys.argv[2], sys.argv[2:])
+"""
+
+
+def test_on_a_terminal_ctrl_c_reaches_the_command_once_and_a_started_pod_is_claimed(
     overlay: Overlay, tmp_path: Path
 ) -> None:
-    """The terminal sends SIGINT to the whole foreground group, command included: the
-    launcher does not send it a second time."""
+    """The terminal sends SIGINT to its whole foreground group, command included, so the
+    launcher, in that group too, does not pass a SIGINT on (not even one sent to it
+    alone, which it cannot tell apart)."""
     import pty
 
-    folder = tmp_path / "spawns"
-    argv = launch_argv(overlay, TICKET, "a", spawn_command(folder, "exit0", linger=0.5))
+    log = tmp_path / "senders.log"
+    argv = launch_argv(overlay, TICKET, "a", [sys.executable, "-c", SENDERS, str(log)])
     controller, terminal = pty.openpty()
     try:
         launcher = subprocess.Popen(
-            argv,
-            stdin=terminal,
-            stdout=terminal,
-            stderr=terminal,
+            [sys.executable, "-c", ON_TERMINAL, os.ttyname(terminal), *argv],
             start_new_session=True,
-            preexec_fn=take_terminal,
         )
         os.close(terminal)
-        wait_until(lambda: started(folder) and pending_command(overlay), what="the command")
-        (command,) = started(folder)
-        os.write(controller, b"\x03")  # Ctrl-C
+        wait_until(lambda: log.exists() and pending_command(overlay), what="the command")
+        os.kill(launcher.pid, signal.SIGINT)  # to the launcher alone: in the foreground
+        wait_until(lambda: not shared_pending(launcher.pid, signal.SIGINT), what="delivery")
+        time.sleep(0.3)  # time for a (wrong) second SIGINT to reach the command
+        os.write(controller, b"\x03")  # Ctrl-C: to the launcher and the command
         assert launcher.wait(timeout=30) == 0
         output = read_all(controller)
     finally:
         os.close(controller)
-    assert signals_seen(folder, command) == [signal.SIGINT]
+    senders = [line for line in log.read_text().splitlines() if line.startswith("sender")]
+    assert senders == ["sender 0"]  # the terminal's, once; the launcher passed on neither
     claim = read_claim(overlay, TICKET)
     assert claim is not None and claim.pod_name == "a"
     assert "SIGINT received while the command ran; the command exited 0" in output
-
-
-def take_terminal() -> None:
-    """In the new session: make stdin (the pty) its controlling terminal."""
-    import fcntl
-    import termios
-
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
 def pending_command(overlay: Overlay) -> int | None:
