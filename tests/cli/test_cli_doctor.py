@@ -148,7 +148,7 @@ def test_not_a_workspace_in_a_real_process(tmp_path: Path, where: str) -> None:
     [
         (
             ["--format", "xml"],
-            "error: --format must be one of text, json, github, sarif, not 'xml'",
+            "error: --format must be one of text, concise, json, github, sarif, not 'xml'",
         ),
         (["--select", "YT999"], "error: 'YT999' matches no rule code"),
         (["--ignore", "YT1,XX"], "error: 'XX' matches no rule code"),
@@ -374,7 +374,14 @@ def test_demo_reports_exactly_its_documented_defects() -> None:
     documented = set(re.findall(r"^\| (YT\d{3}) \|", readme, flags=re.MULTILINE))
     assert documented == DEMO_CODES
     summary = json.loads(result.stdout)["summary"]
-    assert summary == {"error": 8, "warning": 11, "info": 0}
+    assert summary == {
+        "error": 8,
+        "warning": 11,
+        "info": 0,
+        "tickets": 10,
+        "baseline": None,
+        "hidden": None,
+    }
 
 
 def test_demo_works_outside_git_in_a_real_process(tmp_path: Path) -> None:

@@ -18,7 +18,9 @@ from yoi_ticket.cli.options import WorkspaceOption, choice, split_codes, workspa
 PathsArgument = Annotated[
     list[str] | None, typer.Argument(metavar="[PATH]...", help="Only check these paths.")
 ]
-FormatOption = Annotated[str, typer.Option("--format", help="text, json, github or sarif.")]
+FormatOption = Annotated[
+    str, typer.Option("--format", help="text, concise, json, github or sarif.")
+]
 FailOnOption = Annotated[
     str | None,
     typer.Option("--fail-on", help="error, warning or never (default: error).", show_default=False),
@@ -51,6 +53,34 @@ ExplainOption = Annotated[
     str | None, typer.Option("--explain", metavar="CODE", help="Print a rule's documentation.")
 ]
 ListRulesOption = Annotated[bool, typer.Option("--list-rules", help="List all rules.")]
+BaselineOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--baseline",
+        metavar="FILE",
+        help="Report and fail only on findings not in this baseline (default: [doctor] baseline).",
+        show_default=False,
+    ),
+]
+WriteBaselineOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--write-baseline",
+        metavar="FILE",
+        help="Record every finding of this run in FILE, then report against it.",
+        show_default=False,
+    ),
+]
+NoBaselineOption = Annotated[
+    bool, typer.Option("--no-baseline", help="Ignore [doctor] baseline: report every finding.")
+]
+QuietOption = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="Errors only; nothing at all when none and the run passes."),
+]
+StatisticsOption = Annotated[
+    bool, typer.Option("--statistics", help="Count the findings per code instead of listing them.")
+]
 
 
 def doctor_command(
@@ -69,6 +99,11 @@ def doctor_command(
     explain: ExplainOption = None,
     list_rules: ListRulesOption = False,
     workspace: WorkspaceOption = None,
+    baseline: BaselineOption = None,
+    write_baseline: WriteBaselineOption = None,
+    no_baseline: NoBaselineOption = False,
+    quiet: QuietOption = False,
+    statistics: StatisticsOption = False,
 ) -> int:
     """Check tickets, local claims and merge state; exit 1 on findings."""
     from yoi_ticket.doctor.render import FORMATS
@@ -77,6 +112,7 @@ def doctor_command(
     if explain is not None or list_rules:
         return _rules(explain)
     _check(fail_on, fix=fix, dry_run=dry_run)
+    _check_statistics(fmt, statistics)
     from yoi_ticket.doctor.api import run_doctor
     from yoi_ticket.doctor.context import DoctorOptions
 
@@ -92,10 +128,14 @@ def doctor_command(
         paths=_relative_paths(root, paths or []),
         fix=fix,
         dry_run=dry_run,
+        baseline=_absolute(baseline),
+        write_baseline=_absolute(write_baseline),
+        no_baseline=no_baseline,
+        quiet=quiet,
     )
     with display.ProgressBar(enabled=display.progress_wanted(fmt, output)) as bar:
         report = run_doctor(root, options, progress=bar.update)
-    display.print_report(report, fmt, output)
+    display.print_report(report, fmt, output, statistics=statistics)
     return report.exit_code
 
 
@@ -119,6 +159,20 @@ def _check(fail_on: str | None, *, fix: bool, dry_run: bool) -> None:
         raise UsageError("--dry-run only makes sense with --fix")
     if fail_on is not None:
         choice(fail_on, FAIL_ON_VALUES, "--fail-on")
+
+
+def _check_statistics(fmt: str, statistics: bool) -> None:
+    from yoi_ticket.doctor.render import STATISTICS_FORMATS
+
+    if statistics and fmt not in STATISTICS_FORMATS:
+        from yoi_ticket.errors import UsageError
+
+        raise UsageError(f"--statistics works with --format {', '.join(STATISTICS_FORMATS)}")
+
+
+def _absolute(path: Path | None) -> Path | None:
+    """A file given on the command line, relative to the current directory."""
+    return None if path is None else Path(os.path.abspath(path))
 
 
 def _relative_paths(root: Path, paths: list[str]) -> tuple[str, ...]:

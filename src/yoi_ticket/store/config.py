@@ -1,4 +1,5 @@
-"""``.yoi/ticket.config.toml``: the store root and ``[doctor]`` defaults.
+"""``.yoi/ticket.config.toml``: the store root and ``[doctor]`` defaults (``select``,
+``ignore``, ``fail_on``, ``baseline``).
 
 Unknown sections and keys are ignored (other tools share this file); a file
 that is not valid TOML, or a known key of the wrong type, is a one-line error.
@@ -24,6 +25,7 @@ class DoctorDefaults:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     fail_on: str | None = None
+    baseline: str | None = None  # a path relative to the workspace
 
 
 @dataclass(frozen=True)
@@ -91,8 +93,14 @@ def _doctor_defaults(raw: dict[str, Any]) -> DoctorDefaults:
         raise ConfigError(
             f"{CONFIG_PATH}: [doctor] fail_on must be one of {', '.join(FAIL_ON_VALUES)}"
         )
+    baseline = doctor.get("baseline")
+    if baseline is not None and (not isinstance(baseline, str) or not baseline.strip()):
+        raise ConfigError(f"{CONFIG_PATH}: [doctor] baseline must be a non-empty path")
     return DoctorDefaults(
-        select=_codes(doctor, "select"), ignore=_codes(doctor, "ignore"), fail_on=fail_on
+        select=_codes(doctor, "select"),
+        ignore=_codes(doctor, "ignore"),
+        fail_on=fail_on,
+        baseline=baseline,
     )
 
 
