@@ -144,18 +144,30 @@ def test_not_a_workspace_in_a_real_process(tmp_path: Path, where: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("option", "value", "choices"),
+    [
+        ("--format", "xml", "'text', 'json', 'github', 'sarif'"),
+        ("--fail-on", "sometimes", "'error', 'warning', 'never'"),
+    ],
+)
+def test_a_value_not_among_the_choices_is_a_usage_error(
+    clean: Path, option: str, value: str, choices: str
+) -> None:
+    """Choices are the parser's: the error names the option, the value and the choices."""
+    result = doctor("-C", str(clean), "--no-local", option, value)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith(f"Error: Invalid value for '{option}': ")
+    assert last.endswith(f"{value!r} is not one of {choices}.")
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
     ("args", "message"),
     [
-        (
-            ["--format", "xml"],
-            "error: --format must be one of text, json, github, sarif, not 'xml'",
-        ),
         (["--select", "YT999"], "error: 'YT999' matches no rule code"),
         (["--ignore", "YT1,XX"], "error: 'XX' matches no rule code"),
-        (
-            ["--fail-on", "sometimes"],
-            "error: --fail-on must be one of error, warning, never, not 'sometimes'",
-        ),
         (["--explain", "YT999"], "error: unknown rule code 'YT999'"),
         (["--dry-run"], "error: --dry-run only makes sense with --fix"),
     ],
@@ -254,7 +266,14 @@ def test_the_cli_exits_with_the_decision_of_run_doctor(
             "[doctor]\nselect = [1]\n",
             "error: .yoi/ticket.config.toml: [doctor] select must be a list of rule codes",
         ),
-        ('[doctor]\nselect = ["YT9"]\n', "error: 'YT9' matches no rule code"),
+        (
+            '[doctor]\nselect = ["YT9"]\n',
+            "error: .yoi/ticket.config.toml: [doctor] select: 'YT9' matches no rule code",
+        ),
+        (
+            '[doctor]\nignore = ["YT1", "XX"]\n',
+            "error: .yoi/ticket.config.toml: [doctor] ignore: 'XX' matches no rule code",
+        ),
         ("doctor = 3\n", "error: .yoi/ticket.config.toml: [doctor] must be a table"),
         (
             '[backend]\nroot = "../elsewhere"\n',

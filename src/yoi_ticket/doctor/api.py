@@ -13,10 +13,11 @@ import os
 from pathlib import Path
 
 from yoi_ticket.doctor.context import DoctorOptions
+from yoi_ticket.doctor.registry import check_patterns
 from yoi_ticket.doctor.report import Report
 from yoi_ticket.doctor.runner import Progress, make_context, run, selected_rules
-from yoi_ticket.errors import UsageError
-from yoi_ticket.store.config import FAIL_ON_VALUES, load_config
+from yoi_ticket.errors import ConfigError, UsageError
+from yoi_ticket.store.config import CONFIG_PATH, FAIL_ON_VALUES, load_config
 
 DEFAULT_FAIL_ON = "error"
 
@@ -40,6 +41,12 @@ def resolve_options(workspace: Path, options: DoctorOptions) -> DoctorOptions:
     ``fail_on`` of ``None`` the config's ``fail_on``, else ``"error"``.
     """
     defaults = load_config(workspace).doctor
+    for key, codes, given in (
+        ("select", defaults.select, options.select),
+        ("ignore", defaults.ignore, options.ignore),
+    ):
+        if codes and not given:
+            _check_config_codes(key, codes)
     fail_on = options.fail_on or defaults.fail_on or DEFAULT_FAIL_ON
     if fail_on not in FAIL_ON_VALUES:
         raise UsageError(f"fail_on must be one of {', '.join(FAIL_ON_VALUES)}, not {fail_on!r}")
@@ -49,6 +56,14 @@ def resolve_options(workspace: Path, options: DoctorOptions) -> DoctorOptions:
         ignore=options.ignore or defaults.ignore,
         fail_on=fail_on,
     )
+
+
+def _check_config_codes(key: str, codes: tuple[str, ...]) -> None:
+    """A code of the config that matches no rule: an error naming the file and the key."""
+    try:
+        check_patterns(codes)
+    except UsageError as exc:
+        raise ConfigError(f"{CONFIG_PATH}: [doctor] {key}: {exc.message}", hint=exc.hint) from None
 
 
 def repo_prefix(workspace: Path) -> str:
@@ -61,6 +76,11 @@ def repo_prefix(workspace: Path) -> str:
 
 
 def _run(workspace: Path, options: DoctorOptions, progress: Progress | None) -> Report:
+    if options.hook:
+        from yoi_ticket.doctor.hook import hook_options
+        from yoi_ticket.store.reader import Store
+
+        options = hook_options(Store(workspace), options)
     if options.staged:
         from yoi_ticket.doctor.staged import run_staged
 
