@@ -180,6 +180,71 @@ def test_usage_errors_exit_2(clean: Path, args: list[str], message: str) -> None
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("given", ["no/such/path", ".yoi/tickets/00001KSKBPVH1"])
+def test_a_path_that_does_not_exist_is_a_usage_error(
+    clean: Path, monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    monkeypatch.chdir(clean)
+    result = doctor("--no-local", given)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"error: {given}: no such file or directory\n"
+
+
+def test_a_path_outside_the_workspace_is_a_usage_error(
+    clean: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(clean)
+    result = doctor("--no-local", str(tmp_path))
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"error: {tmp_path}: not inside the workspace {clean}\n"
+
+
+def test_existing_paths_restrict_the_check(
+    with_error: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(with_error)
+    item = f"{STORE}/{REMOTE}/item.md"
+    assert codes_of(doctor("--no-local", "--format", "json", item)) == ["YT115"]
+
+
+@pytest.mark.parametrize("where", ["missing/report.json", "file.txt/report.json", "folder"])
+def test_output_that_cannot_be_written_is_a_usage_error(
+    clean: Path, tmp_path: Path, where: str
+) -> None:
+    (tmp_path / "file.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "folder").mkdir()
+    target = tmp_path / where
+    result = doctor("-C", str(clean), "--no-local", "--format", "json", "-o", str(target))
+    assert (result.exit_code, result.stdout) == (2, "")
+    why = {
+        "missing/report.json": f"no such directory: {tmp_path / 'missing'}",
+        "file.txt/report.json": f"not a directory: {tmp_path / 'file.txt'}",
+        "folder": "is a directory",
+    }[where]
+    assert result.stderr == f"error: -o {target}: {why}\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["file.txt", "folder", "ws"]
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+def test_output_write_failure_is_one_line_without_temp_names(clean: Path) -> None:
+    """A folder that exists but takes no new file (/proc refuses even root): one line
+    naming the file given, never the temporary file beside it."""
+    result = doctor("-C", str(clean), "--no-local", "-o", "/proc/report.json")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == "error: cannot write /proc/report.json: No such file or directory\n"
+
+
+def test_an_unknown_doctor_key_is_a_warning_and_the_run_goes_on(with_error: Path) -> None:
+    write_config(with_error, '[doctor]\nignore = ["YT208"]\nfail-on = "never"\n')
+    result = doctor("-C", str(with_error), "--no-local", "--format", "json")
+    assert result.exit_code == 1  # fail-on is no key: the default, error, holds
+    assert codes_of(result) == ["YT115"]
+    assert result.stderr == (
+        "warning: .yoi/ticket.config.toml: unknown key 'fail-on' in [doctor]"
+        " (known: fail_on, ignore, select)\n"
+    )
+
+
 def test_select_and_ignore_by_code_and_prefix(with_error: Path) -> None:
     base = ["-C", str(with_error), "--no-local", "--format", "json"]
     assert codes_of(doctor(*base)) == [*["YT208"] * 5, "YT115"]  # artifacts/ < item.md
