@@ -146,7 +146,7 @@ def test_not_a_workspace_in_a_real_process(tmp_path: Path, where: str) -> None:
 @pytest.mark.parametrize(
     ("option", "value", "choices"),
     [
-        ("--format", "xml", "'text', 'json', 'github', 'sarif'"),
+        ("--format", "xml", "'text', 'concise', 'json', 'github', 'sarif'"),
         ("--fail-on", "sometimes", "'error', 'warning', 'never'"),
     ],
 )
@@ -241,7 +241,7 @@ def test_an_unknown_doctor_key_is_a_warning_and_the_run_goes_on(with_error: Path
     assert codes_of(result) == ["YT115"]
     assert result.stderr == (
         "warning: .yoi/ticket.config.toml: unknown key 'fail-on' in [doctor]"
-        " (known: fail_on, ignore, select)\n"
+        " (known: baseline, fail_on, ignore, select)\n"
     )
 
 
@@ -458,7 +458,14 @@ def test_demo_reports_exactly_its_documented_defects() -> None:
     documented = set(re.findall(r"^\| (YT\d{3}) \|", readme, flags=re.MULTILINE))
     assert documented == DEMO_CODES
     summary = json.loads(result.stdout)["summary"]
-    assert summary == {"error": 8, "warning": 11, "info": 0}
+    assert summary == {
+        "error": 8,
+        "warning": 11,
+        "info": 0,
+        "tickets": 10,
+        "baseline": None,
+        "hidden": None,
+    }
 
 
 def test_demo_works_outside_git_in_a_real_process(tmp_path: Path) -> None:

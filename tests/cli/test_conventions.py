@@ -85,7 +85,7 @@ def test_the_commands_are_all_there() -> None:
 @pytest.mark.parametrize(
     ("words", "shown"),
     [
-        (("ticket", "doctor"), "--format [text|json|github|sarif]"),
+        (("ticket", "doctor"), "--format [text|concise|json|github|sarif]"),
         (("ticket", "doctor"), "--fail-on [error|warning|never]"),
         (("ticket", "doctor"), "[OPTIONS] [PATH]"),
         (("ticket", "list"), "--format [text|json]"),

@@ -189,6 +189,17 @@ def test_hook_and_staged_together_are_a_usage_error(
     assert result.stderr.startswith("error: --hook reads the index while git commits")
 
 
+def test_a_baseline_is_not_written_from_a_hook(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A baseline records a whole run; a hook's run is restricted to its files."""
+    baseline = repo / "baseline.json"
+    result = hook(repo, monkeypatch, [], committing=False, args=("--write-baseline", str(baseline)))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        "error: --write-baseline records a whole run, not one restricted by --hook\n"
+    )
+    assert not baseline.exists()
+
+
 def test_a_file_the_work_tree_lacks_is_no_usage_error(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

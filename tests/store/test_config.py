@@ -96,7 +96,8 @@ def test_unknown_doctor_keys_are_warnings_naming_file_and_key(tmp_path: Path) ->
     config = load_config(workspace)
     assert config.doctor.fail_on == "never"
     assert config.warnings == (
-        ".yoi/ticket.config.toml: unknown key 'selct' in [doctor] (known: fail_on, ignore, select)",
+        ".yoi/ticket.config.toml: unknown key 'selct' in [doctor]"
+        " (known: baseline, fail_on, ignore, select)",
         ".yoi/ticket.config.toml: unknown key 'baseline-file' in [doctor]"
-        " (known: fail_on, ignore, select)",
+        " (known: baseline, fail_on, ignore, select)",
     )

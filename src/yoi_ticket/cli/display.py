@@ -215,9 +215,12 @@ def ticket_text(details: dict[str, Any]) -> str:
 # ---------------------------------------------------------------- doctor
 
 
+_HUMAN_FORMATS = ("text", "concise")
+
+
 def progress_wanted(fmt: str, output: Path | None) -> bool:
     """A progress bar only for text on a terminal (stdout and stderr both)."""
-    return fmt == "text" and output is None and is_tty() and sys.stderr.isatty()
+    return fmt in _HUMAN_FORMATS and output is None and is_tty() and sys.stderr.isatty()
 
 
 def config_warnings(workspace: Path) -> None:
@@ -242,17 +245,30 @@ def check_output(output: Path) -> None:
         raise UsageError(f"-o {output}: is a directory")
 
 
-def print_report(report: Report, fmt: str, output: Path | None) -> None:
-    """The doctor report in ``fmt``, to ``output`` or stdout; what ``--fix`` did to stderr."""
-    from yoi_ticket.doctor.render import render
+def print_report(
+    report: Report, fmt: str, output: Path | None, *, statistics: bool = False
+) -> None:
+    """The doctor report in ``fmt``, to ``output`` or stdout; on stderr what ``--fix`` did
+    and its summary, the baseline written, and what the format left out."""
+    from yoi_ticket.doctor.render import render, render_warnings
 
-    text = render(fmt, report, color=color() and fmt == "text" and output is None)
+    paint = color() and fmt in _HUMAN_FORMATS and output is None
+    text = render(fmt, report, color=paint, statistics=statistics)
     if output is not None:
         _write_report(output, printable(text))
-    else:
+    elif text:
         echo(text, nl=False)
     for line in report.fixes:
         echo(line, err=True)
+    if report.fix_summary is not None:
+        echo(report.fix_summary, err=True)
+    if report.baseline is not None and report.baseline.written:
+        count = report.baseline.matched
+        echo(
+            f"Wrote {count} finding{'' if count == 1 else 's'} to {report.baseline.file}.", err=True
+        )
+    for message in render_warnings(fmt, report):
+        warn(message)
 
 
 def _write_report(output: Path, text: str) -> None:

@@ -15,7 +15,7 @@ import typer
 from yoi_ticket.cli import completion, display
 from yoi_ticket.cli.options import WorkspaceOption, choices_metavar, split_codes, workspace_path
 
-Format = Literal["text", "json", "github", "sarif"]
+Format = Literal["text", "concise", "json", "github", "sarif"]
 """The renderers' names (``doctor.render.FORMATS``; a test keeps the two equal)."""
 FailOn = Literal["error", "warning", "never"]
 """``store.config.FAIL_ON_VALUES`` (a test keeps the two equal)."""
@@ -99,6 +99,34 @@ ExplainOption = Annotated[
     ),
 ]
 ListRulesOption = Annotated[bool, typer.Option("--list-rules", help="List all rules.")]
+BaselineOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--baseline",
+        metavar="FILE",
+        help="Report and fail only on findings not in this baseline (default: [doctor] baseline).",
+        show_default=False,
+    ),
+]
+WriteBaselineOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--write-baseline",
+        metavar="FILE",
+        help="Record every finding of this run in FILE, then report against it.",
+        show_default=False,
+    ),
+]
+NoBaselineOption = Annotated[
+    bool, typer.Option("--no-baseline", help="Ignore [doctor] baseline: report every finding.")
+]
+QuietOption = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="Errors only; nothing at all when none and the run passes."),
+]
+StatisticsOption = Annotated[
+    bool, typer.Option("--statistics", help="Count the findings per code instead of listing them.")
+]
 
 
 def doctor_command(
@@ -118,11 +146,17 @@ def doctor_command(
     explain: ExplainOption = None,
     list_rules: ListRulesOption = False,
     workspace: WorkspaceOption = None,
+    baseline: BaselineOption = None,
+    write_baseline: WriteBaselineOption = None,
+    no_baseline: NoBaselineOption = False,
+    quiet: QuietOption = False,
+    statistics: StatisticsOption = False,
 ) -> int:
     """Check tickets, local claims and merge state; exit 1 on findings."""
     if explain is not None or list_rules:
         return _rules(explain)
     _check(fix=fix, dry_run=dry_run, output=output, hook=hook, staged=staged)
+    _check_statistics(fmt, statistics)
     from yoi_ticket.doctor.api import run_doctor
     from yoi_ticket.doctor.context import DoctorOptions
 
@@ -140,10 +174,14 @@ def doctor_command(
         paths=_relative_paths(root, paths or [], must_exist=not hook),
         fix=fix,
         dry_run=dry_run,
+        baseline=_absolute(baseline),
+        write_baseline=_absolute(write_baseline),
+        no_baseline=no_baseline,
+        quiet=quiet,
     )
     with display.ProgressBar(enabled=display.progress_wanted(fmt, output)) as bar:
         report = run_doctor(root, options, progress=bar.update)
-    display.print_report(report, fmt, output)
+    display.print_report(report, fmt, output, statistics=statistics)
     return report.exit_code
 
 
@@ -168,6 +206,20 @@ def _check(*, fix: bool, dry_run: bool, output: Path | None, hook: bool, staged:
         raise UsageError("--hook reads the index while git commits and the work tree otherwise")
     if output is not None:
         display.check_output(output)
+
+
+def _check_statistics(fmt: str, statistics: bool) -> None:
+    from yoi_ticket.doctor.render import STATISTICS_FORMATS
+
+    if statistics and fmt not in STATISTICS_FORMATS:
+        from yoi_ticket.errors import UsageError
+
+        raise UsageError(f"--statistics works with --format {', '.join(STATISTICS_FORMATS)}")
+
+
+def _absolute(path: Path | None) -> Path | None:
+    """A file given on the command line, relative to the current directory."""
+    return None if path is None else Path(os.path.abspath(path))
 
 
 def _relative_paths(root: Path, paths: list[str], *, must_exist: bool) -> tuple[str, ...]:

@@ -33,6 +33,12 @@ class DoctorOptions:
     paths: tuple[str, ...] = ()  # workspace-relative paths to restrict the check to
     fix: bool = False
     dry_run: bool = False
+    # Report and fail only on findings not in this baseline file (None: the [doctor]
+    # config's, unless no_baseline); write_baseline records this run's findings there.
+    baseline: Path | None = None
+    write_baseline: Path | None = None
+    no_baseline: bool = False
+    quiet: bool = False  # report errors only (the exit decision still counts every finding)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""The workspace's configuration: the store root, ``[doctor]`` defaults and roles.
+"""The workspace's configuration: the store root, ``[doctor]`` defaults (``select``,
+``ignore``, ``fail_on``, ``baseline``) and roles.
 
 Two files are read, as yoi reads them (``crates/ticket/src/config.rs``):
 
@@ -27,7 +28,7 @@ CONFIG_PATH = ".yoi/ticket.config.toml"
 SETTINGS_PATH = ".yoi/workspace.toml"
 DEFAULT_STORE_ROOT = ".yoi/tickets"
 FAIL_ON_VALUES = ("error", "warning", "never")
-DOCTOR_KEYS = ("fail_on", "ignore", "select")
+DOCTOR_KEYS = ("baseline", "fail_on", "ignore", "select")
 MAX_CONFIG_BYTES = 1024 * 1024
 
 
@@ -36,6 +37,7 @@ class DoctorDefaults:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     fail_on: str | None = None
+    baseline: str | None = None  # a path relative to the workspace
 
 
 @dataclass(frozen=True)
@@ -126,8 +128,14 @@ def _doctor_defaults(doctor: dict[str, Any]) -> DoctorDefaults:
         raise ConfigError(
             f"{CONFIG_PATH}: [doctor] fail_on must be one of {', '.join(FAIL_ON_VALUES)}"
         )
+    baseline = doctor.get("baseline")
+    if baseline is not None and (not isinstance(baseline, str) or not baseline.strip()):
+        raise ConfigError(f"{CONFIG_PATH}: [doctor] baseline must be a non-empty path")
     return DoctorDefaults(
-        select=_codes(doctor, "select"), ignore=_codes(doctor, "ignore"), fail_on=fail_on
+        select=_codes(doctor, "select"),
+        ignore=_codes(doctor, "ignore"),
+        fail_on=fail_on,
+        baseline=baseline,
     )
 
 
