@@ -232,6 +232,28 @@ def progress_wanted(fmt: str, output: Path | None) -> bool:
     return fmt in _HUMAN_FORMATS and output is None and is_tty() and sys.stderr.isatty()
 
 
+def config_warnings(workspace: Path) -> None:
+    """What the workspace's config files hold that nothing reads (unknown ``[doctor]`` keys),
+    as warnings on stderr."""
+    from yoi_ticket.store.config import load_config
+
+    for message in load_config(workspace).warnings:
+        warn(message)
+
+
+def check_output(output: Path) -> None:
+    """Refuse ``-o FILE`` before a run when FILE cannot be written: its folder is missing or
+    is no folder, or FILE itself is a folder."""
+    from yoi_ticket.errors import UsageError
+
+    folder = output.parent
+    if not folder.is_dir():
+        why = "no such directory" if not folder.exists() else "not a directory"
+        raise UsageError(f"-o {output}: {why}: {folder}")
+    if output.is_dir():
+        raise UsageError(f"-o {output}: is a directory")
+
+
 def print_report(
     report: Report, fmt: str, output: Path | None, *, statistics: bool = False
 ) -> None:
@@ -242,9 +264,7 @@ def print_report(
     paint = color() and fmt in _HUMAN_FORMATS and output is None
     text = render(fmt, report, color=paint, statistics=statistics)
     if output is not None:
-        from yoi_ticket.files.fsutil import write_text_atomic
-
-        write_text_atomic(output, printable(text))
+        _write_report(output, printable(text))
     elif text:
         echo(text, nl=False)
     for line in report.fixes:
@@ -258,6 +278,18 @@ def print_report(
         )
     for message in render_warnings(fmt, report):
         warn(message)
+
+
+def _write_report(output: Path, text: str) -> None:
+    """Write the report atomically; a failure is one line naming ``output`` (never the
+    temporary file beside it)."""
+    from yoi_ticket.errors import UsageError
+    from yoi_ticket.files.fsutil import write_text_atomic
+
+    try:
+        write_text_atomic(output, text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or type(exc).__name__}") from None
 
 
 class ProgressBar:
