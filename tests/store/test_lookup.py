@@ -56,12 +56,16 @@ def odd_store(tmp_path: Path) -> Path:
 
 
 def scan_find(store: Store, query: str) -> TicketLocation:
-    """``find`` as the full scan answers it."""
+    """``find`` as the full scan answers it (an exact id first, then without regard to
+    case: the same id, else the ids it starts)."""
     locations = store.scan().locations
     exact = [loc for loc in locations if loc.id == query]
     if exact:
         return exact[0]
-    matches = [loc for loc in locations if loc.id.startswith(query)] if query else []
+    wanted = query.casefold()
+    matches = [loc for loc in locations if loc.id.casefold() == wanted]
+    if not matches and wanted:
+        matches = [loc for loc in locations if loc.id.casefold().startswith(wanted)]
     if len(matches) == 1:
         return matches[0]
     raise (AmbiguousTicketError if matches else TicketNotFoundError)(query)
@@ -86,6 +90,7 @@ def test_find_answers_every_id_and_prefix_as_the_scan_does(odd_store: Path) -> N
     for name in names:
         ticket_id = name.split("/")[-1]
         queries.update(ticket_id[:length] for length in range(1, len(ticket_id) + 1))
+        queries.add(ticket_id.lower())  # ids match in any case
     scanned = Store(odd_store)
     checked = 0
     for query in sorted(queries):

@@ -152,11 +152,20 @@ class ClaimRow:
             row["ticket_state"] or "",
             row["pod_name"],
             row["role"],
-            row["status"] + (" (unreachable)" if row["reachable"] is False else ""),
+            _status_text(row),
             row["claimed_at"] or "",
             row["source"],
             row["panel_file"] or "",
         )
+
+
+def _status_text(row: dict[str, Any]) -> str:
+    """A ``claims`` status cell: ``live (unreachable)``, ``starting (until <time>)``, ..."""
+    if row["reachable"] is False:
+        return f"{row['status']} (unreachable)"
+    if row.get("starting_until"):
+        return f"{row['status']} (until {row['starting_until']})"
+    return str(row["status"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +243,28 @@ def progress_wanted(fmt: str, output: Path | None) -> bool:
     return fmt in _HUMAN_FORMATS and output is None and is_tty() and sys.stderr.isatty()
 
 
+def config_warnings(workspace: Path) -> None:
+    """What the workspace's config files hold that nothing reads (unknown ``[doctor]`` keys),
+    as warnings on stderr."""
+    from yoi_ticket.store.config import load_config
+
+    for message in load_config(workspace).warnings:
+        warn(message)
+
+
+def check_output(output: Path) -> None:
+    """Refuse ``-o FILE`` before a run when FILE cannot be written: its folder is missing or
+    is no folder, or FILE itself is a folder."""
+    from yoi_ticket.errors import UsageError
+
+    folder = output.parent
+    if not folder.is_dir():
+        why = "no such directory" if not folder.exists() else "not a directory"
+        raise UsageError(f"-o {output}: {why}: {folder}")
+    if output.is_dir():
+        raise UsageError(f"-o {output}: is a directory")
+
+
 def print_report(
     report: Report, fmt: str, output: Path | None, *, statistics: bool = False
 ) -> None:
@@ -243,12 +274,17 @@ def print_report(
 
     paint = color() and fmt in _HUMAN_FORMATS and output is None
     if output is not None:
+        from yoi_ticket.errors import UsageError
         from yoi_ticket.files.fsutil import text_replacing
 
-        with text_replacing(output) as out:
-            batched = Batched(out)
-            write(fmt, report, batched, color=paint, statistics=statistics)
-            batched.flush()
+        try:
+            with text_replacing(output) as out:
+                batched = Batched(out)
+                write(fmt, report, batched, color=paint, statistics=statistics)
+                batched.flush()
+        except OSError as exc:  # one line naming the report (never the temporary file)
+            reason = exc.strerror or type(exc).__name__
+            raise UsageError(f"cannot write {output}: {reason}") from None
     else:
         batched = Batched(lambda text: echo(text, nl=False))
         write(fmt, report, batched, color=paint, statistics=statistics)

@@ -23,9 +23,10 @@ from yoi_ticket.doctor.baseline import (
 )
 from yoi_ticket.doctor.context import DoctorOptions
 from yoi_ticket.doctor.diagnostics import Diagnostic, Severity
+from yoi_ticket.doctor.registry import check_patterns
 from yoi_ticket.doctor.report import Report
 from yoi_ticket.doctor.runner import Progress, make_context, run, selected_rules
-from yoi_ticket.errors import UsageError
+from yoi_ticket.errors import ConfigError, UsageError
 from yoi_ticket.store.config import CONFIG_PATH, FAIL_ON_VALUES, load_config
 
 DEFAULT_FAIL_ON = "error"
@@ -47,7 +48,7 @@ def run_doctor(
         baseline = Baseline.load(resolved.baseline, shown=shown, origin=origin)
     report = _run(workspace, resolved, progress)
     if resolved.fix and report.fix_summary is None:
-        reason = "--staged" if resolved.staged else "--no-local"
+        reason = "--staged" if resolved.staged else "--hook" if resolved.hook else "--no-local"
         report = dataclasses.replace(
             report,
             fix_summary=f"Nothing to fix: the safe fixes are local, and {reason} skips them.",
@@ -67,6 +68,12 @@ def resolve_options(workspace: Path, options: DoctorOptions) -> DoctorOptions:
     absolute against the workspace.
     """
     defaults = load_config(workspace).doctor
+    for key, codes, given in (
+        ("select", defaults.select, options.select),
+        ("ignore", defaults.ignore, options.ignore),
+    ):
+        if codes and not given:
+            _check_config_codes(key, codes)
     fail_on = options.fail_on or defaults.fail_on or DEFAULT_FAIL_ON
     if fail_on not in FAIL_ON_VALUES:
         raise UsageError(f"fail_on must be one of {', '.join(FAIL_ON_VALUES)}, not {fail_on!r}")
@@ -86,6 +93,14 @@ def resolve_options(workspace: Path, options: DoctorOptions) -> DoctorOptions:
     )
 
 
+def _check_config_codes(key: str, codes: tuple[str, ...]) -> None:
+    """A code of the config that matches no rule: an error naming the file and the key."""
+    try:
+        check_patterns(codes)
+    except UsageError as exc:
+        raise ConfigError(f"{CONFIG_PATH}: [doctor] {key}: {exc.message}", hint=exc.hint) from None
+
+
 def _check_baseline_options(options: DoctorOptions) -> None:
     if options.baseline is not None and options.no_baseline:
         raise UsageError("--baseline and --no-baseline exclude each other")
@@ -96,8 +111,8 @@ def _check_baseline_options(options: DoctorOptions) -> None:
             "--baseline and --write-baseline exclude each other",
             hint="--write-baseline FILE records every finding; the run then reports against FILE",
         )
-    if options.staged or options.paths:
-        what = "--staged" if options.staged else "PATH arguments"
+    if options.staged or options.hook or options.paths:
+        what = "--staged" if options.staged else "--hook" if options.hook else "PATH arguments"
         raise UsageError(
             f"--write-baseline records a whole run, not one restricted by {what}",
             hint="run 'yoi ticket doctor --write-baseline FILE' without them",
@@ -170,6 +185,11 @@ def repo_prefix(workspace: Path) -> str:
 
 
 def _run(workspace: Path, options: DoctorOptions, progress: Progress | None) -> Report:
+    if options.hook:
+        from yoi_ticket.doctor.hook import hook_options
+        from yoi_ticket.store.reader import Store
+
+        options = hook_options(Store(workspace), options)
     if options.staged:
         from yoi_ticket.doctor.staged import run_staged
 

@@ -27,6 +27,7 @@ class DoctorOptions:
     fail_on: str | None = None  # None: the [doctor] config's, else "error"
     no_local: bool = False
     staged: bool = False
+    hook: bool = False  # pre-commit: staged while git commits, else the work tree (doctor.hook)
     against: str | None = None
     merge_commit: str | None = None
     paths: tuple[str, ...] = ()  # workspace-relative paths to restrict the check to

@@ -8,13 +8,53 @@ nothing else, and a large store is read by forked workers (see
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from yoi_ticket.errors import UsageError
 from yoi_ticket.store import runs
-from yoi_ticket.store.models import Ticket
+from yoi_ticket.store.models import V1_STATUSES, V1_WORKFLOW_STATES, Ticket
 from yoi_ticket.store.parallel import chunk_bounds, forked_map, jobs_for
 from yoi_ticket.store.reader import RESOLUTION, Store, TicketLocation
+
+ACTIVE = "active"
+ALL = "all"
+STATES = tuple(dict.fromkeys((*V1_WORKFLOW_STATES, *V1_STATUSES)))
+"""Every state a ticket of either layout can be in (v2 ``state``, v1 ``workflow_state``
+and ``status``)."""
+STATE_WORDS = (ACTIVE, ALL, *STATES)
+"""What ``list --state`` accepts: yoi's ``active`` and ``all``, and the states."""
+
+
+@dataclass(frozen=True)
+class StateFilter:
+    """The tickets ``list --state`` keeps. ``active`` is yoi's: every ticket not closed
+    (a ticket without a readable state counts as not closed)."""
+
+    states: frozenset[str] = frozenset()  # empty: every ticket
+    active: bool = False
+
+    def keeps(self, state: str | None) -> bool:
+        if not self.states and not self.active:
+            return True
+        return state in self.states or (self.active and state != "closed")
+
+
+def state_filter(values: Iterable[str]) -> StateFilter:
+    """``--state`` values (repeated, comma-separated, any case) as a filter; an unknown word
+    is a usage error."""
+    words = [word.strip().lower() for value in values for word in value.split(",")]
+    words = [word for word in words if word]
+    for word in words:
+        if word not in STATE_WORDS:
+            raise UsageError(
+                f"unknown --state {word!r}",
+                hint=f"use {ACTIVE}, {ALL}, or states: {', '.join(STATES)}",
+            )
+    if ALL in words:
+        return StateFilter()
+    return StateFilter(frozenset(words) - {ACTIVE}, active=ACTIVE in words)
 
 
 class TicketEntry(NamedTuple):
@@ -49,16 +89,19 @@ def ticket_row(ticket: Ticket | TicketEntry, claim: dict[str, Any] | None = None
     }
 
 
-def list_entries(store: Store, states: tuple[str, ...] = ()) -> list[TicketEntry]:
-    """Every ticket of the store (sorted by id, then path), optionally only those in
-    ``states``, read from the frontmatter alone."""
+def list_entries(store: Store, states: StateFilter | tuple[str, ...] = ()) -> list[TicketEntry]:
+    """Every ticket of the store (sorted by id, then path), optionally only those
+    ``states`` keeps (a :class:`StateFilter`, or a tuple of states), read from the
+    frontmatter alone."""
     return list(iter_entries(store, states))
 
 
-def iter_entries(store: Store, states: tuple[str, ...] = ()) -> Iterator[TicketEntry]:
+def iter_entries(store: Store, states: StateFilter | tuple[str, ...] = ()) -> Iterator[TicketEntry]:
     """:func:`list_entries` one at a time: the store is read first, a chunk of tickets
     at a time (in forked workers on a large store), into compressed sorted runs
     (:mod:`yoi_ticket.store.runs`), which are then merged as the entries are taken."""
+    if not isinstance(states, StateFilter):
+        states = StateFilter(frozenset(states))
     locations = store.scan().locations
     jobs = jobs_for(len(locations))
     reader = _EntryReader(store, locations, states)
@@ -73,9 +116,7 @@ def iter_entries(store: Store, states: tuple[str, ...] = ()) -> Iterator[TicketE
 class _EntryReader:
     """The entries of a range of the store's tickets (in a worker, or in this process)."""
 
-    def __init__(
-        self, store: Store, locations: list[TicketLocation], states: tuple[str, ...]
-    ) -> None:
+    def __init__(self, store: Store, locations: list[TicketLocation], states: StateFilter) -> None:
         self.store = store
         self.locations = locations
         self.states = states
@@ -83,7 +124,7 @@ class _EntryReader:
     def __call__(self, bounds: tuple[int, int]) -> runs.Run[TicketEntry]:
         load, states = self.store.load_item, self.states
         entries = (TicketEntry.of(load(location)) for location in self.locations[slice(*bounds)])
-        return runs.Run((e for e in entries if not states or e.state in states), ENTRIES)
+        return runs.Run((entry for entry in entries if states.keeps(entry.state)), ENTRIES)
 
 
 def ticket_details(
