@@ -24,6 +24,7 @@ from yoi_ticket.files import textfile
 from yoi_ticket.files.fsutil import read_regular
 from yoi_ticket.git import GitRepo, IndexEntry
 from yoi_ticket.merge.conflicts import has_conflict_markers
+from yoi_ticket.store.folders import list_ticket_folder
 from yoi_ticket.store.models import Ticket
 from yoi_ticket.store.reader import (
     ARTIFACTS,
@@ -32,7 +33,6 @@ from yoi_ticket.store.reader import (
     Store,
     TicketLocation,
     build_ticket,
-    list_ticket_folder,
 )
 
 _STAGE_PREFERENCE = (0, 2, 3, 1)  # merged, else ours, theirs, base

@@ -22,6 +22,8 @@ from yoi_ticket.files import textfile
 from yoi_ticket.files.fsutil import read_regular
 from yoi_ticket.store import artifacts
 from yoi_ticket.store.config import TicketConfig, load_config
+from yoi_ticket.store.folders import ARTIFACTS as ARTIFACTS
+from yoi_ticket.store.folders import escape_reason, list_ticket_folder
 from yoi_ticket.store.ids import unsafe_component_reason
 from yoi_ticket.store.item import read_item
 from yoi_ticket.store.models import V1_BUCKETS, Layout, PlanRecord, Problem, Relation, Ticket
@@ -29,7 +31,6 @@ from yoi_ticket.store.thread import parse_thread
 
 ITEM = "item.md"
 THREAD = "thread.md"
-ARTIFACTS = "artifacts"
 RESOLUTION = "resolution.md"
 TICKET_FILES = (ITEM, THREAD)
 
@@ -132,7 +133,7 @@ class Store:
         escapes = None
         is_link = entry.is_symlink()
         if is_link:
-            escapes = _escape_reason(entry.path, real_root)
+            escapes = escape_reason(entry.path, real_root)
         return TicketLocation(
             id=entry.name,
             path=f"{self.root_rel}/{sub}{entry.name}",
@@ -271,7 +272,7 @@ class Store:
                     layout=layout,  # type: ignore[arg-type]
                     bucket=bucket,
                     is_symlink=is_link,
-                    escapes=_escape_reason(path, os.path.realpath(root)) if is_link else None,
+                    escapes=escape_reason(path, os.path.realpath(root)) if is_link else None,
                 )
         return None
 
@@ -484,65 +485,3 @@ def _unreadable(folder: str, exc: OSError) -> UsageError:
 def _is_bucket(path: str) -> bool:
     """A v1 bucket holds ticket folders, not ticket files."""
     return not any(os.path.exists(os.path.join(path, name)) for name in TICKET_FILES)
-
-
-def _escape_reason(path: str, real_container: str) -> str | None:
-    """Why the symlink at ``path`` may not be followed, or ``None`` if it stays inside."""
-    try:
-        target = os.path.realpath(path, strict=True)
-    except (OSError, RuntimeError):
-        return "it is a broken symlink or a symlink loop"
-    if target != real_container and not target.startswith(real_container + os.sep):
-        return f"it resolves outside its folder, to {target}"
-    return None
-
-
-@dataclass(frozen=True, slots=True)
-class FolderListing:
-    """A ticket folder's entries, what in it escapes (never followed), and its artifact files."""
-
-    entries: dict[str, os.DirEntry[str]]
-    escapes: list[str]  # sorted; "artifacts/<name>" for entries below artifacts/
-    artifacts: list[str]  # files below artifacts/, relative, sorted
-
-
-def list_ticket_folder(folder: str) -> FolderListing:
-    """List a ticket folder without following any symlink out of it (raises ``OSError``)."""
-    entries = {entry.name: entry for entry in os.scandir(folder)}
-    links = [entry for entry in entries.values() if entry.is_symlink()]
-    real_folder = os.path.realpath(folder) if links else folder
-    escapes = [e.name for e in links if _escape_reason(e.path, real_folder) is not None]
-    artifacts: list[str] = []
-    if ARTIFACTS in entries and ARTIFACTS not in escapes and entries[ARTIFACTS].is_dir():
-        artifacts, below = _walk_artifacts(entries[ARTIFACTS].path)
-        escapes.extend(f"{ARTIFACTS}/{name}" for name in below)
-    return FolderListing(entries, sorted(escapes), artifacts)
-
-
-def _walk_artifacts(root: str) -> tuple[list[str], list[str]]:
-    """Files under ``artifacts/`` (relative, sorted) and entries escaping it; links not followed."""
-    real_root: str | None = None  # resolved when the first symlink needs it
-    files: list[str] = []
-    escapes: list[str] = []
-    stack = [(root, "")]
-    while stack:
-        folder, prefix = stack.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for entry in entries:
-            rel = prefix + entry.name
-            if entry.is_symlink():
-                if real_root is None:
-                    real_root = os.path.realpath(root)
-                if _escape_reason(entry.path, real_root) is not None:
-                    escapes.append(rel)
-                elif os.path.isfile(entry.path):
-                    files.append(rel)
-            elif entry.is_dir(follow_symlinks=False):
-                stack.append((entry.path, rel + "/"))
-            else:
-                files.append(rel)
-    files.sort()
-    return files, sorted(escapes)
