@@ -461,11 +461,22 @@ def require_repo(workspace: Path, option: str, *, light: bool = False) -> GitRep
     """The workspace's repository, or a usage error naming the option that needs it."""
     repo = open_repo(workspace, light=light)
     if repo is None:
-        raise GitError(
-            f"{option} needs a git repository, and {workspace} is not inside one",
-            hint=f"run without {option}, or inside a git work tree",
-        )
+        raise no_repo_error(workspace, option, f"run without {option}, or inside a git work tree")
     return repo
+
+
+def no_repo_error(workspace: Path, option: str, hint: str) -> GitError:
+    """Why ``option`` cannot be honoured when :func:`open_repo` found no repository: git
+    cannot be run at all (then a workspace counts as outside git), or it is not in one."""
+    try:
+        run_git(None, "--version", required=True)
+    except GitUnavailableError as exc:
+        return GitError(
+            f"{option} needs git, which cannot be run: {exc.reason}",
+            hint=f"install git (or put it on PATH), or run without {option}",
+        )
+    message = f"{option} needs a git repository, and {workspace} is not inside one"
+    return GitError(message, hint=hint)
 
 
 def _entry(field: str) -> IndexEntry:

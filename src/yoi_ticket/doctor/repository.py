@@ -1,6 +1,7 @@
 """The git repository of a doctor run: opened once, on first use, and checked up front.
 
-The git rules skip silently when the workspace is not in a git repository; the options
+The git rules skip silently when the workspace is not in a git repository (or git cannot
+be run at all: the workspace then counts as outside git); the options
 that need git (``--against``, ``--merge-commit``) are checked up front by
 :meth:`RunRepository.check_options` and fail with exit 2 instead.
 """
@@ -9,7 +10,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from yoi_ticket.git import MERGE_TREE_VERSION, GitError, GitRepo, IndexEntry, open_repo
+from yoi_ticket.git import (
+    MERGE_TREE_VERSION,
+    GitError,
+    GitRepo,
+    IndexEntry,
+    no_repo_error,
+    open_repo,
+)
 
 
 class RunRepository:
@@ -67,10 +75,7 @@ class RunRepository:
                 continue
             repo = self.repo()
             if repo is None:
-                raise GitError(
-                    f"{option} needs a git repository, and {self.workspace} is not inside one",
-                    hint=f"run doctor without {option}",
-                )
+                raise no_repo_error(self.workspace, option, f"run doctor without {option}")
             if repo.rev(value) is None:
                 raise GitError(f"{option} {value}: not a commit in this repository")
             if option == "--against":
