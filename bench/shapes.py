@@ -47,7 +47,7 @@ LARGE = {
     "one huge event": 150_000,
     "comment openers on one line": 1_000_000,
     "unclosed fences": 80_000,
-    "many header attributes": 500_000,
+    "many header attributes": 400_000,
     "relations": 40_000,
     "relation ring": 5_000,
     "deep plans": 5_000,

@@ -59,7 +59,7 @@ def make_context(
         source = TextOnlySource(store) if text_only else WorkTreeSource(store)
     if git is None:
         git = RunRepository(workspace, against=options.against, merge_commit=options.merge_commit)
-    index = StoreIndex(scan if scan is not None else store.scan())
+    index = StoreIndex(scan if scan is not None else store.scan(refuse_outside=False))
     return DoctorContext(workspace, store, options, index, source, git)
 
 

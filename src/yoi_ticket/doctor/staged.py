@@ -64,6 +64,8 @@ def _run(
     ctx.git.check_options()
     allowed = [*folders, *strays, *_add_referrers(ctx, repo, shape, removed)]
     diagnostics = run(ctx, rules, locations=present, progress=progress)
+    if shape.scan.outside is not None:  # a store that is not read concerns every commit
+        allowed.append(store.root_rel)
     git_codes = {rule.code for rule in rules if rule.scope == "git"}
     kept = [d for d in diagnostics if d.code in git_codes or _concerns(d, allowed)]
     return Report(workspace=os.fspath(workspace), diagnostics=kept, tickets_checked=len(present))
@@ -120,12 +122,13 @@ class StagedShape:
         self.root = store.root_rel.rstrip("/")
         self._prefix = self.root + "/"
         self._store_dir = os.path.join(store.workspace, self.root)
-        found = store.scan()
+        found = store.scan(refuse_outside=False)
         self.scan = StoreScan(
             locations=list(found.locations),
             buckets=list(found.buckets),
             stray_files=list(found.stray_files),
             exists=found.exists,
+            outside=found.outside,
         )
         self._buckets: dict[str, bool] = {}
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from yoi_ticket.errors import ConfigError
 
+MARKER = ".yoi"
 CONFIG_PATH = ".yoi/ticket.config.toml"
 DEFAULT_STORE_ROOT = ".yoi/tickets"
 FAIL_ON_VALUES = ("error", "warning", "never")
@@ -32,12 +33,32 @@ class TicketConfig:
     doctor: DoctorDefaults = field(default_factory=DoctorDefaults)
     roles: tuple[str, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict)
+    outside: str | None = None  # why .yoi/ (or the config file) was not read: it escapes
+
+
+def outside_reason(workspace: Path, relative: str) -> str | None:
+    """Why ``relative`` (a path in the workspace, such as ``.yoi/tickets``) must not be
+    read: through a symlink (or several) it resolves outside the workspace. ``None`` when
+    it stays inside (or does not exist, as far as it does not)."""
+    import os
+
+    real = os.path.realpath(workspace)
+    target = os.path.realpath(os.path.join(workspace, relative))
+    if target == real or target.startswith(real.rstrip(os.sep) + os.sep):
+        return None
+    return f"{relative} resolves outside the workspace, to {target}"
 
 
 def load_config(workspace: Path) -> TicketConfig:
-    """Read the workspace's config; a missing file gives the defaults."""
+    """Read the workspace's config; a missing file gives the defaults, and so does one
+    that resolves outside the workspace (``.yoi`` or the file a symlink out of it), which
+    is not read: ``outside`` says why, and the store is not read either."""
     from yoi_ticket.files.fsutil import read_regular
 
+    for relative in (MARKER, CONFIG_PATH):
+        outside = outside_reason(workspace, relative)
+        if outside is not None:
+            return TicketConfig(outside=outside)
     path = workspace / CONFIG_PATH
     try:
         data = read_regular(path, MAX_CONFIG_BYTES)

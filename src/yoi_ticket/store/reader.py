@@ -5,7 +5,8 @@
 
 Reading never raises on bad content; problems are recorded on the
 :class:`~yoi_ticket.store.models.Ticket`. Symlinks that resolve outside the store
-(or outside a ticket's folder) are recorded and never followed.
+(or outside a ticket's folder) are recorded and never followed, and a store root (or
+``.yoi``) that resolves outside the workspace is not read at all.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 from yoi_ticket.errors import AmbiguousTicketError, TicketNotFoundError, UsageError
 from yoi_ticket.files import textfile
 from yoi_ticket.store import artifacts
-from yoi_ticket.store.config import TicketConfig, load_config
+from yoi_ticket.store.config import TicketConfig, load_config, outside_reason
 from yoi_ticket.store.ids import unsafe_component_reason
 from yoi_ticket.store.item import read_item
 from yoi_ticket.store.models import V1_BUCKETS, Layout, PlanRecord, Problem, Relation, Ticket
@@ -51,6 +52,7 @@ class StoreScan:
     buckets: list[str] = field(default_factory=list)  # workspace-relative bucket folders
     stray_files: list[str] = field(default_factory=list)  # workspace-relative files at the root
     exists: bool = True
+    outside: str | None = None  # why the store was not read: it resolves outside the workspace
 
     @property
     def layout(self) -> Layout:
@@ -68,16 +70,32 @@ class Store:
         self.config = config if config is not None else load_config(workspace)
         self.root_rel = self.config.store_root
         self.root = workspace / self.root_rel
+        # A store root (or .yoi) that a symlink takes out of the workspace is never read.
+        self.outside = self.config.outside or outside_reason(workspace, self.root_rel)
         self._scan: StoreScan | None = None
 
     def rel(self, path: Path | str) -> str:
         """Workspace-relative ``/`` path of an absolute path inside the workspace."""
         return Path(os.path.relpath(path, self.workspace)).as_posix()
 
-    def scan(self) -> StoreScan:
+    def scan(self, *, refuse_outside: bool = True) -> StoreScan:
+        """The store's ticket folders. A store that resolves outside the workspace is
+        refused (a usage error), or with ``refuse_outside`` false (doctor, which reports
+        it as YT122) an empty scan that says why in ``outside``."""
+        if self.outside is not None:
+            if refuse_outside:
+                raise self.outside_error()
+            return StoreScan(exists=False, outside=self.outside)
         if self._scan is None:
             self._scan = self._scan_root()
         return self._scan
+
+    def outside_error(self) -> UsageError:
+        return UsageError(
+            f"refusing to read the ticket store: {self.outside}",
+            hint="make it a folder inside the workspace (not a symlink out of it); "
+            "'yoi ticket doctor' reports it as YT122",
+        )
 
     def _scan_root(self) -> StoreScan:
         scan = StoreScan()
@@ -186,9 +204,12 @@ class Store:
     def locate(self, ticket_id: str) -> TicketLocation | None:
         """The folder of ``ticket_id`` if it exists (a cheap lookup, no full scan).
 
-        Like :meth:`scan`, an unsafe or hidden name and a v1 bucket are never tickets.
+        Like :meth:`scan`, an unsafe or hidden name and a v1 bucket are never tickets, and
+        a store outside the workspace holds none.
         """
         if unsafe_component_reason(ticket_id) is not None or ticket_id.startswith("."):
+            return None
+        if self.outside is not None:
             return None
         for sub, layout, bucket in (
             ("", "v2", None),
@@ -213,6 +234,9 @@ class Store:
         return None
 
     def exists(self, ticket_id: str) -> bool:
+        """Whether the ticket is in the store (a store outside the workspace is refused)."""
+        if self.outside is not None:
+            raise self.outside_error()
         return self.locate(ticket_id) is not None
 
     def find(self, id_or_prefix: str) -> TicketLocation:

@@ -431,6 +431,31 @@ def unreadable_file(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
             yield Finding(path, problem.line, problem.message, "re-save the file as UTF-8 text")
 
 
+@rule(
+    "YT122",
+    E,
+    "store",
+    "Ticket store resolves outside the workspace",
+    why="The store root (or .yoi itself) is a symlink, or runs through one, out of the "
+    "workspace: listing it would show another folder's entries as tickets and print "
+    "files from outside (.yoi/tickets -> / lists bin, etc, ...). It is not read at all.",
+    example=".yoi/tickets -> /   (or .yoi -> /home/alice/elsewhere)",
+    fix="Replace the symlink with the real store folder inside the workspace (or point "
+    "[backend] root in .yoi/ticket.config.toml at one).",
+)
+def store_outside(ctx: DoctorContext, subject: None) -> Iterator[Finding]:
+    """Reports a store root, ``.yoi`` or config file that resolves outside the workspace;
+    nothing behind it is read (no ticket is checked)."""
+    if ctx.index.scan.outside is not None:
+        relative = ctx.index.scan.outside.split(" resolves ", 1)[0]
+        yield Finding(
+            relative,
+            None,
+            f"{ctx.index.scan.outside}; not read",
+            "make it a real folder inside the workspace, not a symlink out of it",
+        )
+
+
 RULES = (
     invalid_folder_id,
     item_missing,
@@ -448,4 +473,5 @@ RULES = (
     invalid_timestamp,
     folder_escapes,
     unreadable_file,
+    store_outside,
 )
