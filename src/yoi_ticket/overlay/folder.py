@@ -31,7 +31,7 @@ from yoi_ticket.errors import InvalidNameError, UsageError
 from yoi_ticket.files import atomicfile, trust
 from yoi_ticket.overlay.locations import DATA_DIR_ENV, HOME_ENV, Locations, now, pid_alive
 from yoi_ticket.overlay.records import SCHEMA_VERSION, RecordError, WorkspaceRecord, read_record
-from yoi_ticket.store.ids import encode_for_filename, validate_ticket_id
+from yoi_ticket.store.ids import encode_for_filename, normal_id, validate_ticket_id
 from yoi_ticket.store.workspace import WorkspaceIdentity, identify
 
 MAX_FILENAME_BYTES = 240  # leaves room for ".json" under the usual 255-byte limit
@@ -48,8 +48,10 @@ WORKSPACE_LOCK = "workspace.lock"
 
 
 def encoded_name(ticket_id: str) -> str:
-    """``<enc-id>`` of a validated ticket id, short enough to be a file name."""
-    encoded = encode_for_filename(validate_ticket_id(ticket_id))
+    """``<enc-id>`` of a validated ticket id, short enough to be a file name. The id is
+    taken in Unicode NFC: spellings that differ only in normalisation are one ticket, with
+    one claim file and one pending record (:func:`~yoi_ticket.store.ids.normal_id`)."""
+    encoded = encode_for_filename(normal_id(validate_ticket_id(ticket_id)))
     if len(encoded) > MAX_FILENAME_BYTES:
         raise InvalidNameError(f"ticket id {ticket_id[:40]!r}... is too long to be stored locally")
     return encoded

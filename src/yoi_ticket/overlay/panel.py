@@ -27,7 +27,7 @@ from yoi_ticket.files import trust
 from yoi_ticket.files.fsutil import read_regular
 from yoi_ticket.overlay.folder import Overlay
 from yoi_ticket.overlay.records import RecordError
-from yoi_ticket.store.ids import decode_filename, encode_for_filename
+from yoi_ticket.store.ids import decode_filename, encode_for_filename, id_spellings
 
 PANEL_DIR = ("panel", "workspaces")
 SESSIONS_FILE = "role-sessions.json"
@@ -339,10 +339,11 @@ def panel_claims(overlay: Overlay, ticket_id: str) -> list[PanelClaim]:
     """The panel's readable claims on ``ticket_id`` (one file per registry folder)."""
     found = []
     for registry in workspace_panels(overlay):
-        path = registry.claims_dir / f"{encode_for_filename(ticket_id)}.json"
-        read = _read_claim(path) if path.is_file() else None
-        if isinstance(read, PanelClaim):
-            found.append(read)
+        for spelled in id_spellings(ticket_id):  # one ticket, whatever its normalisation
+            path = registry.claims_dir / f"{encode_for_filename(spelled)}.json"
+            read = _read_claim(path) if path.is_file() else None
+            if isinstance(read, PanelClaim):
+                found.append(read)
     return found
 
 

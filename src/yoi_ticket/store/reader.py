@@ -20,7 +20,7 @@ from yoi_ticket.errors import AmbiguousTicketError, TicketNotFoundError, UsageEr
 from yoi_ticket.files import textfile
 from yoi_ticket.store import artifacts
 from yoi_ticket.store.config import TicketConfig, load_config, outside_reason
-from yoi_ticket.store.ids import unsafe_component_reason
+from yoi_ticket.store.ids import id_spellings, normal_id, unsafe_component_reason
 from yoi_ticket.store.item import read_item
 from yoi_ticket.store.models import V1_BUCKETS, Layout, PlanRecord, Problem, Relation, Ticket
 from yoi_ticket.store.thread import parse_thread
@@ -215,22 +215,23 @@ class Store:
             ("", "v2", None),
             *((f"{b}/", "v1", b) for b in V1_BUCKETS),
         ):
-            path = self.root / f"{sub}{ticket_id}"
-            if not sub and ticket_id in V1_BUCKETS and _is_bucket(str(path)):
-                continue
-            if path.is_dir():
-                return TicketLocation(
-                    id=ticket_id,
-                    path=f"{self.root_rel}/{sub}{ticket_id}",
-                    layout=layout,  # type: ignore[arg-type]
-                    bucket=bucket,
-                    is_symlink=path.is_symlink(),
-                    escapes=(
-                        _escape_reason(str(path), os.path.realpath(self.root))
-                        if path.is_symlink()
-                        else None
-                    ),
-                )
+            for spelled in id_spellings(ticket_id):  # one ticket, whatever its normalisation
+                path = self.root / f"{sub}{spelled}"
+                if not sub and spelled in V1_BUCKETS and _is_bucket(str(path)):
+                    continue
+                if path.is_dir():
+                    return TicketLocation(
+                        id=spelled,
+                        path=f"{self.root_rel}/{sub}{spelled}",
+                        layout=layout,  # type: ignore[arg-type]
+                        bucket=bucket,
+                        is_symlink=path.is_symlink(),
+                        escapes=(
+                            _escape_reason(str(path), os.path.realpath(self.root))
+                            if path.is_symlink()
+                            else None
+                        ),
+                    )
         return None
 
     def exists(self, ticket_id: str) -> bool:
@@ -243,8 +244,17 @@ class Store:
         """Resolve a ticket id or an unambiguous prefix of one."""
         locations = self.scan().locations
         exact = [loc for loc in locations if loc.id == id_or_prefix]
-        if exact:
+        if not exact:  # the same id in another Unicode normalisation is the same ticket
+            wanted = normal_id(id_or_prefix)
+            exact = [loc for loc in locations if normal_id(loc.id) == wanted]
+        if len(exact) == 1 or (exact and exact[0].id == id_or_prefix):
             return exact[0]
+        if exact:
+            shown = ", ".join(repr(loc.path) for loc in exact)
+            raise AmbiguousTicketError(
+                f"{id_or_prefix!r} names {len(exact)} ticket folders: {shown}",
+                hint="'yoi ticket doctor' reports them (YT112); keep one",
+            )
         matches = (
             [loc for loc in locations if loc.id.startswith(id_or_prefix)] if id_or_prefix else []
         )

@@ -10,7 +10,13 @@ from collections.abc import Iterator
 from yoi_ticket.doctor.context import DoctorContext
 from yoi_ticket.doctor.diagnostics import Finding, Severity
 from yoi_ticket.doctor.rule import rule
-from yoi_ticket.store.ids import CANONICAL_ID_LENGTH, CROCKFORD_ALPHABET, MAX_CANONICAL_ID, id_form
+from yoi_ticket.store.ids import (
+    CANONICAL_ID_LENGTH,
+    CROCKFORD_ALPHABET,
+    MAX_CANONICAL_ID,
+    id_form,
+    normal_id,
+)
 from yoi_ticket.store.models import (
     V1_FIELDS,
     V1_STATUSES,
@@ -317,15 +323,19 @@ def closed_without_resolution(ctx: DoctorContext, ticket: Ticket) -> Iterator[Fi
     "store",
     "Duplicate ticket id",
     why="Ids must be unique: two folders with one id (after a layout migration, or a rename "
-    "on two branches) make lookups, relations and claims ambiguous.",
+    "on two branches) make lookups, relations and claims ambiguous. Ids that differ only in "
+    "case, or only in Unicode normalisation (an accent composed or combining: NFC and NFD, "
+    "which macOS file systems take for one name), count as one id: local claims already "
+    "treat them as one ticket.",
     example=".yoi/tickets/X/ and .yoi/tickets/closed/X/",
     fix="Keep one folder: merge the threads if both have history, then git rm the other.",
 )
 def duplicate_id(ctx: DoctorContext, subject: None) -> Iterator[Finding]:
-    """Reports ticket ids that occur in more than one folder (also ids differing only in case)."""
+    """Reports ticket ids that occur in more than one folder (also ids differing only in case,
+    or only in Unicode normalisation: NFC and NFD spellings are one id)."""
     folders: dict[str, list[str]] = defaultdict(list)
     for location in ctx.index.scan.locations:
-        folders[location.id.upper()].append(location.path)
+        folders[normal_id(location.id).upper()].append(location.path)
     for paths in folders.values():
         if len(paths) > 1:
             for path in paths:
