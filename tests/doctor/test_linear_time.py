@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.shapes import SHAPES, doctor_steps, write_shape
+from harness.shapes import GROWTH_LIMIT, SHAPES, doctor_steps, linear_steps, write_shape
 
 EVENTS = 20_000
 STEPS_PER_EVENT = 400  # about 150 to 250 are taken; a pairwise comparison takes thousands
@@ -38,19 +38,7 @@ def test_a_20000_event_thread_is_checked_in_a_bounded_number_of_steps(
     assert large <= 11 * small, (small, large)
 
 
-# The size of each shape's small run (its large run is eight times as big): smaller where
-# one unit is costly (a ticket of the ring, a frontmatter entry, a plan record).
-SIZES = {
-    "relation ring": 40,
-    "nested frontmatter": 100,
-    "deep plans": 50,
-    "relations without targets": 150,
-}
-
-
 @pytest.mark.parametrize("shape", sorted(set(SHAPES) - {"equal headers", "events without at"}))
 def test_every_adversarial_shape_is_checked_in_linear_steps(tmp_path: Path, shape: str) -> None:
-    size = SIZES.get(shape, 400)
-    small = steps(tmp_path, shape, size)
-    large = steps(tmp_path, shape, 8 * size, limit=9 * small)
-    assert large <= 9 * small, (small, large)
+    small, large = linear_steps(tmp_path, shape)  # past GROWTH_LIMIT times: TooManySteps
+    assert small < large <= GROWTH_LIMIT * small

@@ -192,6 +192,18 @@ def relations_without_targets(n: int) -> Shape:
     return Shape(_ticket(event("create", "created"), **{"relations.json": text}))
 
 
+# The size each shape is checked at for its step count (tests/doctor/test_linear_time.py,
+# bench/stress.py): smaller where one unit is costly (a ticket, a frontmatter entry).
+STEP_SIZES = {
+    "relation ring": 40,
+    "nested frontmatter": 100,
+    "deep plans": 50,
+    "relations without targets": 150,
+}
+DEFAULT_STEP_SIZE = 400
+GROWTH = 8  # the larger run is this many times the size
+GROWTH_LIMIT = 9  # ... and may take at most this many times the steps
+
 SHAPES: dict[str, Callable[[int], Shape]] = {
     "equal headers": equal_headers,
     "duplicated events": duplicated_events,
@@ -274,3 +286,16 @@ def doctor_steps(workspace: Path, limit: int | None = None) -> int:
             del os.environ["YOI_JOBS"]
         else:
             os.environ["YOI_JOBS"] = jobs
+
+
+def linear_steps(root: Path, name: str, scale: int = 1) -> tuple[int, int]:
+    """The steps of doctor on shape ``name`` at its step size times ``scale``, and at
+    :data:`GROWTH` times that; raises :class:`TooManySteps` past :data:`GROWTH_LIMIT` times
+    the first count (a rule slower than linear)."""
+    size = STEP_SIZES.get(name, DEFAULT_STEP_SIZE) * scale
+    small = doctor_steps(write_shape(root / f"{name}-{size}".replace(" ", "-"), SHAPES[name](size)))
+    large_size = GROWTH * size
+    workspace = write_shape(
+        root / f"{name}-{large_size}".replace(" ", "-"), SHAPES[name](large_size)
+    )
+    return small, doctor_steps(workspace, limit=GROWTH_LIMIT * small)
