@@ -12,10 +12,9 @@ from yoi_ticket.cli.options import (
     PodOption,
     RequiredRoleOption,
     RoleOption,
-    TableFormatOption,
+    TextFormatOption,
     TicketArgument,
     WorkspaceOption,
-    choice,
     overlay_for,
 )
 
@@ -28,8 +27,21 @@ ForceReleaseOption = Annotated[bool, typer.Option("--force", help="Release anoth
 ForceReclaimOption = Annotated[
     bool, typer.Option("--force", help="Take over a holder that is not stale.")
 ]
+GraceOption = Annotated[
+    float,
+    typer.Option(
+        "--grace",
+        min=0,
+        max=3600,
+        metavar="SECONDS",
+        help="How long the new claim counts as starting while its Pod has not registered.",
+    ),
+]
 CommandArgument = Annotated[
-    list[str], typer.Argument(metavar="COMMAND", help="The Pod spawn command, after '--'.")
+    list[str],
+    typer.Argument(
+        metavar="COMMAND", help="The Pod spawn command, after '--'.", show_default=False
+    ),
 ]
 
 
@@ -47,13 +59,12 @@ def _held(claim: TicketClaim, *, new: bool) -> str:
 
 def claims_command(
     stale: StaleOption = False,
-    fmt: TableFormatOption = "table",
+    fmt: TextFormatOption = "text",
     workspace: WorkspaceOption = None,
 ) -> int:
     """List local claims with ticket title/state and Pod status."""
     from yoi_ticket.overlay.views import claims_document
 
-    choice(fmt, ("table", "json"), "--format")
     document = claims_document(overlay_for(workspace), stale_only=stale)
     if fmt == "json":
         display.print_json(document)
@@ -124,13 +135,25 @@ def launch_command(
     pod: PodOption,
     role: RequiredRoleOption,
     allow_missing: AllowMissingOption = False,
+    grace: GraceOption = 120.0,
     workspace: WorkspaceOption = None,
 ) -> int:
     """Run COMMAND to start a Pod; claim the ticket only if it exits 0."""
     from yoi_ticket.overlay.launch import run_launch
+    from yoi_ticket.overlay.spawn import signal_name
 
     overlay = overlay_for(workspace)
-    return run_launch(overlay, ticket_id, pod, role, command, allow_missing=allow_missing)
+    result = run_launch(
+        overlay, ticket_id, pod, role, command, allow_missing=allow_missing, grace=grace
+    )
+    if result.signals:
+        caught = ", ".join(dict.fromkeys(signal_name(signum) for signum in result.signals))
+        if result.claim is not None:
+            outcome = f"the command exited 0, so the Pod started: claimed {ticket_id} for Pod {pod}"
+        else:
+            outcome = f"the command exited with status {result.status}: nothing claimed"
+        display.echo(f"launch: {caught} received while the command ran; {outcome}", err=True)
+    return result.status
 
 
 COMMANDS = (
