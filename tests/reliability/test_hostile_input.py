@@ -300,7 +300,9 @@ def test_fix_removes_a_temp_symlink_out_of_the_overlay_never_its_target(
     before = cli(worker, scene, "doctor", "--select", "YT407", "--format", "json", ok=(0, 1))
     assert [d["path"] for d in json.loads(before.out)["diagnostics"]] == [str(link)]
     fixed = cli(worker, scene, "doctor", "--select", "YT407", "--fix", ok=(0,))
-    assert fixed.err == f"removed leftover temporary file {link}\n"
+    assert fixed.err == (
+        f"removed leftover temporary file {link}\nFixed 1 finding: 1 leftover temporary file.\n"
+    )
     assert not os.path.lexists(link)
     after = cli(worker, scene, "doctor", "--select", "YT407", "--format", "json", ok=(0,))
     assert json.loads(after.out)["diagnostics"] == []
