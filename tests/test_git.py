@@ -77,7 +77,7 @@ def test_callers_without_git_keep_their_own_answers(
     repo = init_repo(tmp_path / "repo")
     (repo / ".yoi" / "tickets").mkdir(parents=True)
     monkeypatch.setenv("PATH", no_git_path(tmp_path))
-    assert open_repo(repo, light=True) is None
+    assert open_repo(repo) is None
     with pytest.raises(LineMergeError, match=r"^cannot run git merge-file: No such file"):
         merge_texts("base\n", "ours\n", "theirs\n")
     with pytest.raises(UsageError, match=r"^cannot run git: No such file or directory$"):

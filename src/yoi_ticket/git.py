@@ -3,11 +3,13 @@
 * :func:`run_git`: one plain command through :mod:`subprocess` (callers that need a
   special environment pass it, for example the workspace identity strips ``GIT_DIR``).
 * :class:`GitRepo`: the read-only repository model doctor uses (the index, unmerged
-  entries, blobs, merges, merge-tree). It runs git through a :class:`GitRunner`:
-  plain :func:`run_git` calls plus one long-lived ``git cat-file --batch`` for objects
-  (``light``, the default of a plain doctor run and of ``--staged``), or GitPython's
-  command wrapper, imported lazily, where it earns its keep (``--against`` and
-  ``--merge-commit``, which merge and read many objects).
+  entries, blobs, merges and what they changed, merge-tree): plain :func:`run_git`
+  calls plus one long-lived ``git cat-file --batch`` for objects, whose answers are
+  checked: an object is "missing" only when git says so, any other failure is an error.
+
+Both object formats are read: SHA-1 and SHA-256 (``git init --object-format=sha256``)
+object ids are never assumed to have a length. (GitPython, used here before, reads
+objects only from SHA-1 repositories: it took a 64-hex answer for a missing object.)
 
 Every :class:`GitRepo` command runs in the workspace directory with NUL-separated
 output; paths given and returned are workspace-relative unless a name says ``top``
@@ -18,17 +20,17 @@ inside a pre-commit hook the index being committed is read.
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol, overload
+from typing import Any, Literal, overload
 
 from yoi_ticket.errors import UsageError
 
 MERGE_TREE_VERSION = (2, 38)  # first git with `git merge-tree --write-tree`
-# `git diff` options that list changed paths, workspace-relative, renames as delete + add
-_CHANGED_NAMES = ("--name-only", "--no-renames", "--relative", "-z")
+_REGULAR = ("100644", "100755")  # the modes of regular files in a tree
 
 
 class GitError(UsageError):
@@ -185,110 +187,93 @@ class IndexListing:
         return found
 
 
-class GitRunner(Protocol):
-    """How :class:`GitRepo` runs git: one command, or one object from a long-lived
-    ``git cat-file --batch``."""
+class _CatFile:
+    """One long-lived ``git cat-file --batch``, started on first use, reading objects by
+    name. ``<name> missing`` is the one answer that means absent; anything else that is
+    not ``<oid> <type> <size>`` and that many bytes (an ambiguous name, a process that
+    died, a short read) raises :class:`GitError`: a failed read is never "missing"."""
 
-    def run(self, args: list[str]) -> tuple[int, bytes, bytes]: ...
+    def __init__(self, cwd: Path) -> None:
+        self._cwd = cwd
+        self._process: Any = None
 
-    def read_object(self, name: str) -> tuple[str, bytes] | None:
-        """``(type, content)`` of an object name (``<sha>``, ``<rev>:<path>``), or ``None``."""
-        ...
+    def read(self, name: str) -> tuple[str, bytes] | None:
+        encoded = name.encode("utf-8", "surrogateescape")
+        header = b""
+        if encoded and b"\n" not in encoded:  # (a name with a newline cannot be asked)
+            try:
+                process = self._process or self._start()
+                process.stdin.write(encoded + b"\n")
+                process.stdin.flush()
+                header = process.stdout.readline()
+                if header == encoded + b" missing\n":
+                    return None
+                fields = header.split()
+                if len(fields) == 3 and fields[2].isdigit():
+                    data = process.stdout.read(int(fields[2]) + 1)
+                    if len(data) == int(fields[2]) + 1 and data.endswith(b"\n"):
+                        return fields[1].decode("ascii", "replace"), data[:-1]
+            except OSError:
+                pass  # the process is gone (a broken pipe): said below
+        raise GitError(f"cannot read the git object {name!r}: {self._failed(header)}")
 
-    def version(self) -> tuple[int, ...]: ...
-
-    def close(self) -> None: ...
-
-
-class _GitPythonRunner:
-    def __init__(self, workspace: Path) -> None:
-        from git.cmd import Git
-
-        self._git = Git(str(workspace))
-
-    def run(self, args: list[str]) -> tuple[int, bytes, bytes]:
-        status, out, err = self._git.execute(
-            ["git", *args],
-            with_extended_output=True,
-            with_exceptions=False,
-            stdout_as_string=False,
-            strip_newline_in_stdout=False,
-        )
-        error = err if isinstance(err, bytes) else str(err or "").encode()
-        return int(status), bytes(out or b""), error
-
-    def read_object(self, name: str) -> tuple[str, bytes] | None:
-        try:
-            _, kind, _, data = self._git.get_object_data(name)
-        except ValueError:  # git answered "missing"
-            return None
-        return (kind.decode() if isinstance(kind, bytes) else str(kind)), bytes(data)
-
-    def version(self) -> tuple[int, ...]:
-        return tuple(self._git.version_info)
-
-    def close(self) -> None:
-        self._git.clear_cache()
-
-
-class _ProcessRunner:
-    def __init__(self, workspace: Path) -> None:
-        self._cwd = workspace
-        self._batch: Any = None  # the cat-file process, started on first use
-
-    def run(self, args: list[str]) -> tuple[int, bytes, bytes]:
-        done = run_git(self._cwd, *args, required=True)
-        return done.returncode, done.stdout, done.stderr
-
-    def read_object(self, name: str) -> tuple[str, bytes] | None:
+    def _start(self) -> Any:
         import subprocess
 
-        if self._batch is None:
-            self._batch = subprocess.Popen(
-                ["git", "cat-file", "--batch"],
-                cwd=self._cwd,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-            )
-        self._batch.stdin.write(name.encode("utf-8", "surrogateescape") + b"\n")
-        self._batch.stdin.flush()
-        header = self._batch.stdout.readline().split()
-        if len(header) != 3:  # "<name> missing" (or ambiguous)
-            return None
-        data = self._batch.stdout.read(int(header[2]) + 1)[:-1]
-        return header[1].decode(), data
+        self._process = subprocess.Popen(
+            ["git", "cat-file", "--batch"],
+            cwd=self._cwd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        return self._process
 
-    def version(self) -> tuple[int, ...]:
-        _, out, _ = self.run(["version"])
-        numbers = re.findall(r"\d+", out.decode("ascii", "replace").split(" ")[-1])
-        return tuple(int(number) for number in numbers[:4])
+    def _failed(self, header: bytes) -> str:
+        """What git said about a read that failed; the process is stopped (its answers
+        can no longer be told apart)."""
+        process = self._stop()
+        said = process.stderr.read().decode("utf-8", "replace").strip() if process else ""
+        if process is not None:
+            process.stderr.close()
+        said = said or header.decode("utf-8", "replace").strip()
+        return said.splitlines()[-1] if said else "git cat-file stopped without an answer"
+
+    def _stop(self) -> Any:
+        process, self._process = self._process, None
+        if process is not None:
+            with contextlib.suppress(OSError):
+                process.stdin.close()
+            process.stdout.close()
+            process.wait()
+        return process
 
     def close(self) -> None:
-        if self._batch is not None:
-            self._batch.stdin.close()
-            self._batch.stdout.close()
-            self._batch.wait()
-            self._batch = None
+        process = self._stop()
+        if process is not None:
+            process.stderr.close()
 
 
 class GitRepo:
     """The git repository holding a workspace, seen from the workspace directory."""
 
-    def __init__(self, runner: GitRunner, workspace: Path, prefix: str, git_dir: Path) -> None:
-        self._git = runner  # runs in the workspace directory
-        self.workspace = workspace
+    def __init__(self, workspace: Path, prefix: str, git_dir: Path) -> None:
+        self._objects = _CatFile(workspace)  # the process is started on first use
+        self.workspace = workspace  # where every command runs
         self.prefix = prefix  # the workspace's path inside the repository, "" or "sub/dir/"
         self.git_dir = git_dir  # this work tree's git directory (absolute)
 
     # -- plumbing
 
-    def _execute(self, *args: str) -> tuple[int, bytes, str]:
-        status, out, err = self._git.run(list(args))
-        return status, out, err.decode("utf-8", "replace")
+    def _execute(self, *args: str, stdin: bytes | None = None) -> tuple[int, bytes, str]:
+        done = run_git(self.workspace, *args, stdin=stdin, required=True)
+        return done.returncode, done.stdout, done.stderr_text
 
-    def run(self, *args: str, ok: Iterable[int] = (0,)) -> tuple[int, bytes]:
+    def run(
+        self, *args: str, ok: Iterable[int] = (0,), stdin: bytes | None = None
+    ) -> tuple[int, bytes]:
         """Run git; a status outside ``ok`` raises :class:`GitError` with git's message."""
-        status, out, err = self._execute(*args)
+        status, out, err = self._execute(*args, stdin=stdin)
         if status not in tuple(ok):
             message = err.strip().splitlines()[-1] if err.strip() else f"exit status {status}"
             raise GitError(f"git {args[0]} failed: {message}")
@@ -319,13 +304,6 @@ class GitRepo:
         _, out = self.run("ls-files", "--stage", "-z", "--", *specs)
         return IndexListing(_decode(out))
 
-    def index_entries(self, pathspecs: Iterable[str]) -> list[IndexEntry]:
-        """``git ls-files --stage`` entries under ``pathspecs`` (none: an empty list)."""
-        specs = list(pathspecs)
-        if not specs:
-            return []
-        return [_entry(field) for field in self._fields("ls-files", "--stage", "-z", "--", *specs)]
-
     def unmerged(self, pathspec: str) -> list[IndexEntry]:
         """Unmerged (conflicted) index entries under ``pathspec``."""
         return [_entry(field) for field in self._fields("ls-files", "-u", "-z", "--", pathspec)]
@@ -333,7 +311,8 @@ class GitRepo:
     def staged_paths(self, pathspec: str) -> list[str]:
         """Paths the next commit changes under ``pathspec`` (renames as delete plus add)."""
         # Before the first commit git compares the index with the empty tree.
-        return self._fields("diff", "--cached", *_CHANGED_NAMES, "--", pathspec)
+        names = ("--name-only", "--no-renames", "--relative", "-z")  # workspace-relative
+        return self._fields("diff", "--cached", *names, "--", pathspec)
 
     def grep_index(self, words: Iterable[str], pathspecs: Iterable[str]) -> list[str]:
         """Index paths under ``pathspecs`` whose staged content contains one of ``words``."""
@@ -348,15 +327,10 @@ class GitRepo:
 
     def blob(self, sha: str) -> bytes:
         """The content of the object ``sha`` (through one long-lived ``cat-file --batch``)."""
-        found = self._git.read_object(sha)
+        found = self._objects.read(sha)
         if found is None:
             raise GitError(f"git object {sha} is missing from the repository")
         return found[1]
-
-    def blob_at(self, rev: str, path: str) -> bytes | None:
-        """The content of workspace-relative ``path`` in commit ``rev``, ``None`` if absent."""
-        found = self._git.read_object(f"{rev}:{self.top(path)}")
-        return found[1] if found is not None and found[0] == "blob" else None
 
     # -- history
 
@@ -389,27 +363,60 @@ class GitRepo:
             return []
         return [line.strip() for line in text.splitlines() if line.strip()]
 
+    def merges(self, revisions: str) -> list[tuple[str, list[str]]]:
+        """The merge commits of a revision range (``A..B``, ``v1.0..HEAD``, ``main``), oldest
+        first, each with its parents."""
+        _, out = self.run(
+            "rev-list", "--merges", "--parents", "--reverse", "--topo-order",
+            "--end-of-options", revisions, "--",
+        )  # fmt: skip
+        listed = [line.split() for line in _decode(out).splitlines() if line.strip()]
+        return [(commits[0], commits[1:]) for commits in listed]
+
+    def changes_from_parents(
+        self, pairs: Sequence[tuple[str, str]], pathspec: str
+    ) -> list[list[TreeChange]]:
+        """For each ``(commit, parent)`` pair, the paths under ``pathspec`` that differ, in
+        one ``git diff-tree --stdin`` for all of them (``--always``: a header per pair)."""
+        if not pairs:
+            return []
+        lines = "".join(f"{commit} {parent}\n" for commit, parent in pairs).encode()
+        _, out = self.run(
+            "diff-tree", "--stdin", "--always", "-r", "--no-renames", "--raw", "-z",
+            "--relative", "--", pathspec, stdin=lines,
+        )  # fmt: skip
+        blocks = _tree_changes(out, headers=True)
+        if len(blocks) != len(pairs):
+            raise GitError(f"git diff-tree answered {len(blocks)} times for {len(pairs)} commits")
+        return blocks
+
+    def index_changes(self, parent: str, pathspec: str) -> list[TreeChange]:
+        """The paths under ``pathspec`` where the index differs from commit ``parent``."""
+        args = ("--cached", "--no-renames", "--raw", "-z", "--relative", parent)
+        _, out = self.run("diff-index", *args, "--", pathspec)
+        return _tree_changes(out, headers=False)[0]
+
+    def tree_blobs(self, commit: str, paths: Iterable[str]) -> dict[str, str]:
+        """The blob ids of workspace-relative ``paths`` in ``commit`` (regular files only;
+        a path that is not there is left out)."""
+        specs = [f":(literal){path}" for path in paths]
+        fields = self._fields("ls-tree", "-z", commit, "--", *specs) if specs else []
+        entries = [
+            (*field.partition("\t")[0].split(), field.partition("\t")[2]) for field in fields
+        ]
+        return {path: sha for mode, _, sha, path in entries if mode in _REGULAR}
+
     def merge_base(self, commits: list[str]) -> str | None:
-        args = (
-            ["merge-base", "--octopus", *commits] if len(commits) > 2 else ["merge-base", *commits]
-        )
-        status, out = self.run(*args, ok=(0, 1))
-        if status != 0:
-            return None
-        return _decode(out).strip() or None
-
-    def changed_between(self, old: str, new: str, pathspec: str) -> list[str]:
-        """Workspace-relative paths under ``pathspec`` that differ between two commits."""
-        return self._fields("diff", *_CHANGED_NAMES, old, new, "--", pathspec)
-
-    def changed_in_index(self, commit: str, pathspec: str) -> list[str]:
-        """Workspace-relative paths under ``pathspec`` where the index differs from ``commit``."""
-        return self._fields("diff", "--cached", *_CHANGED_NAMES, commit, "--", pathspec)
+        octopus = ["--octopus"] if len(commits) > 2 else []
+        status, out = self.run("merge-base", *octopus, *commits, ok=(0, 1))
+        return (_decode(out).strip() or None) if status == 0 else None
 
     # -- merge prediction
 
     def version(self) -> tuple[int, ...]:
-        return self._git.version()
+        _, out = self.run("version")
+        numbers = re.findall(r"\d+", out.decode("ascii", "replace").split(" ")[-1])
+        return tuple(int(number) for number in numbers[:4])
 
     def merge_tree_conflicts(self, ours: str, theirs: str) -> list[str]:
         """Repository-relative paths that would conflict when merging ``theirs`` into ``ours``.
@@ -424,48 +431,61 @@ class GitRepo:
 
     def close(self) -> None:
         """Stop the long-lived ``cat-file`` process."""
-        self._git.close()
+        self._objects.close()
 
 
-def open_repo(workspace: Path, *, light: bool = False) -> GitRepo | None:
-    """The repository holding ``workspace``, or ``None`` (no git, or not in a work tree).
-
-    ``light``: run git through :mod:`subprocess` instead of GitPython (see above).
-    """
-    runner: GitRunner
-    if light:
-        runner = _ProcessRunner(workspace)
-    else:
-        try:
-            runner = _GitPythonRunner(workspace)
-        except ImportError:  # GitPython refuses to load when no git executable works
-            return None
-    try:
-        status, out, _ = runner.run(
-            ["rev-parse", "--is-inside-work-tree", "--absolute-git-dir", "--show-prefix"]
-        )
-    except (OSError, GitUnavailableError):  # no git executable
-        return None
-    except Exception as exc:  # GitPython's GitCommandNotFound
-        if type(exc).__name__ != "GitCommandNotFound":
-            raise
-        return None
-    lines = _decode(out).split("\n")
-    if status != 0 or len(lines) < 2 or lines[0] != "true":
-        return None
-    prefix = lines[2] if len(lines) > 2 else ""
-    return GitRepo(runner, workspace, prefix, Path(lines[1]))
+def open_repo(workspace: Path) -> GitRepo | None:
+    """The repository holding ``workspace``, or ``None`` (no git, or not in a work tree)."""
+    args = ("rev-parse", "--is-inside-work-tree", "--absolute-git-dir", "--show-prefix")
+    done = run_git(workspace, *args)
+    lines = _decode(done.stdout).split("\n") if done is not None else []
+    if done is None or done.returncode != 0 or len(lines) < 2 or lines[0] != "true":
+        return None  # no git executable, or not inside a work tree
+    return GitRepo(workspace, lines[2] if len(lines) > 2 else "", Path(lines[1]))
 
 
-def require_repo(workspace: Path, option: str, *, light: bool = False) -> GitRepo:
+def require_repo(workspace: Path, option: str) -> GitRepo:
     """The workspace's repository, or a usage error naming the option that needs it."""
-    repo = open_repo(workspace, light=light)
+    repo = open_repo(workspace)
     if repo is None:
         raise GitError(
             f"{option} needs a git repository, and {workspace} is not inside one",
             hint=f"run without {option}, or inside a git work tree",
         )
     return repo
+
+
+@dataclass(frozen=True, slots=True)
+class TreeChange:
+    """A path that differs between a parent and a merge (``git diff-tree --raw``)."""
+
+    status: str  # A: only in the merge, D: only in the parent, M: in both, T: type changed
+    old: str | None  # the parent's blob (None: no regular file there)
+    new: str | None  # the merge's blob
+    path: str  # workspace-relative
+
+
+def _tree_changes(out: bytes, *, headers: bool) -> list[list[TreeChange]]:
+    """Parse ``--raw -z`` output: ``:<mode> <mode> <oid> <oid> <status>``, then the path;
+    with ``headers``, a commit id starts each block."""
+    fields = out.split(b"\0")
+    blocks: list[list[TreeChange]] = [] if headers else [[]]
+    index = 0
+    while index < len(fields):
+        field = fields[index]
+        if not field.startswith(b":"):
+            if field.strip() and headers:
+                blocks.append([])
+            index += 1
+            continue
+        if not blocks or index + 1 >= len(fields):
+            raise GitError("git answered an unreadable list of changes")
+        old_mode, new_mode, old_oid, new_oid, status = _decode(field[1:]).split()
+        old = old_oid if old_mode in _REGULAR else None
+        new = new_oid if new_mode in _REGULAR else None
+        blocks[-1].append(TreeChange(status[0], old, new, _decode(fields[index + 1])))
+        index += 2
+    return blocks
 
 
 def _entry(field: str) -> IndexEntry:

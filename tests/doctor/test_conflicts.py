@@ -357,14 +357,16 @@ def test_against_unknown_ref_is_a_usage_error(repo: Path) -> None:
 
 def test_against_with_a_git_older_than_2_38_exits_2(repo: Path, tmp_path: Path) -> None:
     real = subprocess.run(["which", "git"], capture_output=True, text=True, check=True)
-    fake = tmp_path / "old-git"
+    folder = tmp_path / "old-git"
+    folder.mkdir()
+    fake = folder / "git"  # first on PATH: every git command goes through it
     fake.write_text(
         "#!/bin/sh\n"
         'if [ "$1" = version ]; then echo "git version 2.34.1"; exit 0; fi\n'
         f'exec {real.stdout.strip()} "$@"\n'
     )
     fake.chmod(0o755)
-    env = {**os.environ, "GIT_PYTHON_GIT_EXECUTABLE": str(fake)}
+    env = {**os.environ, "PATH": f"{folder}{os.pathsep}{os.environ['PATH']}"}
     done = subprocess.run(
         [sys.executable, "-m", "yoi_ticket", "doctor", "--against", "topic"],
         cwd=repo,
@@ -414,8 +416,8 @@ def test_merge_that_kept_one_side_loses_the_other_sides_event(repo: Path) -> Non
         f"merge {head[:12]} (HEAD) dropped an event of parent 2 ({topic[:12]}, line {line}): {BOB}"
     )
     assert lost.hint == (
-        f"copy it back from 'git show {topic[:12]}:{THREAD}' into thread.md in time order, "
-        "and commit"
+        f"run 'yoi ticket restore-events {head[:12]}' (or copy it back from 'git show "
+        f"{topic[:12]}:{THREAD}' into thread.md in time order), and commit"
     )
 
 
@@ -645,8 +647,8 @@ def test_github_output_exact_against_and_lost_events(repo: Path) -> None:
     assert out == (
         f"::error file={THREAD},title=YT505::merge {head} (HEAD) dropped an event of parent 2 "
         f"({topic}, line 9): {BOB}"
-        f"%0Ahint: copy it back from 'git show {topic}:{THREAD}' into thread.md in time "
-        "order, and commit\n"
+        f"%0Ahint: run 'yoi ticket restore-events {head}' (or copy it back from 'git show "
+        f"{topic}:{THREAD}' into thread.md in time order), and commit\n"
     )
 
 

@@ -22,12 +22,19 @@ DEFAULT_FAIL_ON = "error"
 
 
 def run_doctor(
-    workspace: Path, options: DoctorOptions | None = None, *, progress: Progress | None = None
+    workspace: Path,
+    options: DoctorOptions | None = None,
+    *,
+    progress: Progress | None = None,
+    merge_progress: Progress | None = None,
 ) -> Report:
     """Check ``workspace`` with ``options`` (completed by :func:`resolve_options`) and
-    return the sorted diagnostics and the exit decision (``report.exit_code``)."""
+    return the sorted diagnostics and the exit decision (``report.exit_code``).
+    ``progress`` is told ``(done, total)`` as tickets are checked, ``merge_progress`` as
+    the merges of ``--merges`` are."""
     resolved = resolve_options(workspace, options or DoctorOptions())
-    report = _run(workspace, resolved, progress)
+    _check_git_options(resolved)
+    report = _run(workspace, resolved, progress, merge_progress)
     return dataclasses.replace(
         report, repo_prefix=repo_prefix(workspace), fail_on=resolved.fail_on or DEFAULT_FAIL_ON
     )
@@ -60,13 +67,31 @@ def repo_prefix(workspace: Path) -> str:
     return ""
 
 
-def _run(workspace: Path, options: DoctorOptions, progress: Progress | None) -> Report:
+def _check_git_options(options: DoctorOptions) -> None:
+    """``--merges`` checks a range of merges, so it goes with no other merge to check."""
+    if options.merges is None:
+        return
+    for given, name in ((options.merge_commit, "--merge-commit"), (options.staged, "--staged")):
+        if given:
+            raise UsageError(
+                f"--merges and {name} do not go together",
+                hint="--merges checks every merge of its range; give the merge to check there",
+            )
+
+
+def _run(
+    workspace: Path,
+    options: DoctorOptions,
+    progress: Progress | None,
+    merge_progress: Progress | None,
+) -> Report:
     if options.staged:
         from yoi_ticket.doctor.staged import run_staged
 
         return run_staged(workspace, options, progress=progress)
     rules = selected_rules(options)
     ctx = make_context(workspace, options, rules)
+    ctx.merge_progress = merge_progress
     try:
         ctx.git.check_options()
         diagnostics = run(ctx, rules, progress=progress)
