@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from yoi_ticket.git import MERGE_TREE_VERSION, GitError, GitRepo, IndexEntry, open_repo
+from yoi_ticket.merge.history import merges_in
 
 
 class RunRepository:
@@ -75,7 +76,7 @@ class RunRepository:
                     hint=f"run doctor without {option}",
                 )
             if option == "--merges":
-                check_range(repo, value, option)
+                merges_in(repo, value, option)  # a range git cannot list is a usage error
                 continue
             if repo.rev(value) is None:
                 raise GitError(f"{option} {value}: not a commit in this repository")
@@ -87,22 +88,6 @@ class RunRepository:
                     )
             elif len(repo.parents(value)) < 2:
                 raise GitError(f"--merge-commit {value}: not a merge commit (it has one parent)")
-
-
-def check_range(repo: GitRepo, revisions: str, option: str) -> None:
-    """A usage error unless ``revisions`` is a revision range git can list."""
-    if not revisions.strip() or revisions.startswith("-"):
-        raise GitError(f"{option} {revisions!r}: not a revision range", hint=_RANGE_HINT)
-    try:
-        repo.merges(revisions)
-    except GitError as exc:
-        raise GitError(
-            f"{option} {revisions}: not a revision range of this repository ({exc.message})",
-            hint=_RANGE_HINT,
-        ) from None
-
-
-_RANGE_HINT = "give a range such as main~300..main, v1.0..HEAD, or a branch for its whole history"
 
 
 def _check_merge_tree(repo: GitRepo) -> None:

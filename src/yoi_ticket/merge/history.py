@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from yoi_ticket.files import textfile
-from yoi_ticket.git import GitRepo, TreeChange
+from yoi_ticket.git import GitError, GitRepo, TreeChange
 from yoi_ticket.merge.conflicts import EventKey, LostEvent, event_key, lost_events
 from yoi_ticket.store.thread import Event, parse_thread
 
@@ -69,13 +69,47 @@ def merge_commit(repo: GitRepo, commit: str, label: str | None = None) -> MergeT
     return MergeToCheck(commit, parents, label or f"merge {commit[:12]}")
 
 
-def merges_in(repo: GitRepo, revisions: str) -> list[MergeToCheck]:
-    """Every merge commit of a revision range (``main~300..main``, ``v1.0..HEAD``), oldest
-    first."""
+RANGE_HINT = "give a range such as main~300..main or v1.0..HEAD, or a branch for its whole history"
+
+
+def merges_in(repo: GitRepo, revisions: str, option: str = "--merges") -> list[MergeToCheck]:
+    """Every merge commit of a revision range (``main~300..main``, ``v1.0..HEAD``, or one
+    revision: its whole history), oldest first; a usage error naming ``option`` when git
+    cannot list the range."""
+    if not revisions.strip() or revisions.startswith("-"):
+        raise GitError(f"{option} {revisions!r}: not a revision range", hint=RANGE_HINT)
+    try:
+        listed = repo.merges(revisions)
+    except GitError as exc:
+        raise GitError(
+            f"{option} {revisions}: not a revision range of this repository ({exc.message})",
+            hint=RANGE_HINT,
+        ) from None
     return [
-        MergeToCheck(commit, tuple(parents), f"merge {commit[:12]}")
-        for commit, parents in repo.merges(revisions)
+        MergeToCheck(commit, tuple(parents), f"merge {commit[:12]}") for commit, parents in listed
     ]
+
+
+def merges_given(repo: GitRepo, specs: Sequence[str]) -> list[MergeToCheck]:
+    """The merges named by ``specs``, each a revision range (it holds ``..``: its merges) or
+    one merge commit; each merge once, in the order given."""
+    found: dict[str, MergeToCheck] = {}
+    for spec in specs:
+        if ".." in spec:
+            merges = merges_in(repo, spec, "range")
+        else:
+            commit = repo.rev(spec) if spec and not spec.startswith("-") else None
+            if commit is None:
+                raise GitError(f"{spec}: not a commit in this repository", hint=RANGE_HINT)
+            merges = [merge_commit(repo, commit)]
+            if len(merges[0].parents) < 2:
+                raise GitError(
+                    f"{spec}: not a merge commit (it has one parent)",
+                    hint="name a merge commit, or a range holding merges (A..B)",
+                )
+        for merge in merges:
+            found.setdefault(merge.result, merge)
+    return list(found.values())
 
 
 def find_losses(
@@ -182,36 +216,40 @@ def _parent_versions(
     gone = {path: c.old for path, c in changed.items() if c.new is None and c.old}
     arrived = {path: blob for path, blob in results.items() if path not in found}
     if gone and arrived:
-        found.update(follow_moves(threads, gone, arrived))
+        moves = follow_moves(
+            {path: threads.keys(blob) for path, blob in gone.items()},
+            {path: threads.keys(blob) for path, blob in arrived.items()},
+        )
+        found.update((new, (old, gone[old])) for new, old in moves.items())
     return found
 
 
 def follow_moves(
-    threads: ThreadCache, gone: dict[str, str], arrived: dict[str, str]
-) -> dict[str, Version]:
-    """Pair threads that left their path (``gone``: path -> blob) with threads that appeared
-    (``arrived``) by the events they share: each arrived path -> the gone ``(path, blob)``.
+    gone: dict[str, frozenset[EventKey]], arrived: dict[str, frozenset[EventKey]]
+) -> dict[str, str]:
+    """Pair threads that left their path (``gone``: path -> its events) with threads that
+    appeared (``arrived``) by the events they share: each arrived path -> a gone path.
 
     The pair sharing the most events wins; between equal counts, a folder of the same
     name (``open/X`` to ``closed/X``); a tie after that is not guessed."""
     holders: dict[EventKey, list[str]] = {}
-    for path, blob in arrived.items():
-        for key in threads.keys(blob):
+    for path, keys in arrived.items():
+        for key in keys:
             holders.setdefault(key, []).append(path)
     candidates: list[tuple[int, str, str]] = []
-    for old_path, blob in gone.items():
-        shared = Counter(path for key in threads.keys(blob) for path in holders.get(key, ()))
+    for old_path, keys in gone.items():
+        shared = Counter(path for key in keys for path in holders.get(key, ()))
         ranked = sorted(
             ((count, _folder(path) == _folder(old_path), path) for path, count in shared.items()),
             reverse=True,
         )
         if ranked and (len(ranked) == 1 or ranked[0][:2] != ranked[1][:2]):
             candidates.append((ranked[0][0], old_path, ranked[0][2]))
-    pairs: dict[str, Version] = {}
+    pairs: dict[str, str] = {}
     taken: set[str] = set()
     for _, old_path, new_path in sorted(candidates, key=lambda c: (-c[0], c[1])):
         if new_path not in pairs and old_path not in taken:
-            pairs[new_path] = (old_path, gone[old_path])
+            pairs[new_path] = old_path
             taken.add(old_path)
     return pairs
 
