@@ -83,6 +83,7 @@ def _report(root: Path, plan: RestorePlan, written: list[str], *, dry_run: bool)
         return
     if dry_run:
         out(f"{len(plan.restored)} event(s) to restore ({_merges(plan.merges)} checked{already}).")
+        out("Run without --dry-run to restore them (or pipe the diff to 'git apply').")
         return
     paths = [_shown(root, path) for path in written]
     out(f"Restored {len(plan.restored)} event(s) ({_merges(plan.merges)} checked{already}).")

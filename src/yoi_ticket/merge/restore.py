@@ -54,7 +54,7 @@ Progress = Callable[[int, int], None]
 class Restored:
     path: str  # the work tree's thread.md, workspace-relative
     header: str
-    source: str  # "merge 1a2b3c4d5e6f, parent 2 (9f8e7d6c5b4a)"
+    source: str  # "dropped by merge 1a2b3c4d5e6f from parent 2, 9f8e7d6c5b4a"
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,4 +365,4 @@ def _header(event: Event) -> str:
 
 
 def _source(loss: ThreadLoss) -> str:
-    return f"{loss.merge.label}, parent {loss.lost.parent + 1} ({loss.parent[:12]})"
+    return f"dropped by {loss.merge.label} from parent {loss.lost.parent + 1}, {loss.parent[:12]}"
