@@ -7,9 +7,9 @@
   calls plus one long-lived ``git cat-file --batch`` for objects, whose answers are
   checked: an object is "missing" only when git says so, any other failure is an error.
 
-Both object formats are read: SHA-1 and SHA-256 (``git init --object-format=sha256``)
-object ids are never assumed to have a length. (GitPython, used here before, reads
-objects only from SHA-1 repositories: it took a 64-hex answer for a missing object.)
+Both object formats are read: SHA-1 and SHA-256 object ids (``git init
+--object-format=sha256``) are never assumed to have a length (GitPython's object reader,
+used before, took a 64-hex answer for a missing object).
 
 Every :class:`GitRepo` command runs in the workspace directory with NUL-separated
 output; paths given and returned are workspace-relative unless a name says ``top``
@@ -200,21 +200,22 @@ class _CatFile:
     def read(self, name: str) -> tuple[str, bytes] | None:
         encoded = name.encode("utf-8", "surrogateescape")
         header = b""
-        if encoded and b"\n" not in encoded:  # (a name with a newline cannot be asked)
-            try:
-                process = self._process or self._start()
-                process.stdin.write(encoded + b"\n")
-                process.stdin.flush()
-                header = process.stdout.readline()
-                if header == encoded + b" missing\n":
-                    return None
-                fields = header.split()
-                if len(fields) == 3 and fields[2].isdigit():
-                    data = process.stdout.read(int(fields[2]) + 1)
-                    if len(data) == int(fields[2]) + 1 and data.endswith(b"\n"):
-                        return fields[1].decode("ascii", "replace"), data[:-1]
-            except OSError:
-                pass  # the process is gone (a broken pipe): said below
+        if not encoded or b"\n" in encoded:
+            raise GitError(f"cannot read the git object {name!r}: not a name cat-file takes")
+        try:
+            process = self._process or self._start()
+            process.stdin.write(encoded + b"\n")
+            process.stdin.flush()
+            header = process.stdout.readline()
+            if header == encoded + b" missing\n":
+                return None
+            fields = header.split()
+            if len(fields) == 3 and fields[2].isdigit():
+                data = process.stdout.read(int(fields[2]) + 1)
+                if len(data) == int(fields[2]) + 1 and data.endswith(b"\n"):
+                    return fields[1].decode("ascii", "replace"), data[:-1]
+        except OSError:
+            pass  # the process is gone (a broken pipe): said below
         raise GitError(f"cannot read the git object {name!r}: {self._failed(header)}")
 
     def _start(self) -> Any:
@@ -233,11 +234,12 @@ class _CatFile:
         """What git said about a read that failed; the process is stopped (its answers
         can no longer be told apart)."""
         process = self._stop()
-        said = process.stderr.read().decode("utf-8", "replace").strip() if process else ""
+        lines = process.stderr.read().decode("utf-8", "replace").splitlines() if process else []
         if process is not None:
             process.stderr.close()
-        said = said or header.decode("utf-8", "replace").strip()
-        return said.splitlines()[-1] if said else "git cat-file stopped without an answer"
+        errors = [line for line in lines if line.startswith(("fatal:", "error:"))] + lines
+        said = header.decode("utf-8", "replace").strip() if not errors else errors[0]
+        return said or "git cat-file stopped without an answer"
 
     def _stop(self) -> Any:
         process, self._process = self._process, None

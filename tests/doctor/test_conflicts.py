@@ -25,6 +25,8 @@ from yoi_ticket.doctor.diagnostics import Diagnostic
 from yoi_ticket.merge.conflicts import find_conflict_blocks, lost_events
 from yoi_ticket.store.thread import Event, parse_thread
 
+pytestmark = pytest.mark.usefixtures("git_object_format")  # SHA-1 and SHA-256
+
 STORE = ".yoi/tickets"
 TICKET = "00001KSKBPDVG"  # planning, one migration event, no artifacts
 OTHER = "00001KSRZA8GR"
