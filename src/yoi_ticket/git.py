@@ -3,18 +3,16 @@
 * :func:`run_git`: one plain command through :mod:`subprocess` (callers that need a
   special environment pass it, for example the workspace identity strips ``GIT_DIR``).
 * :class:`GitRepo`: the read-only repository model doctor uses (the index, unmerged
-  entries, blobs, merges and what they changed, merge-tree): plain :func:`run_git`
+  entries, blobs, merge bases, merge-tree): plain :func:`run_git`
   calls plus one long-lived ``git cat-file --batch`` for objects, whose answers are
   checked: an object is "missing" only when git says so, any other failure is an error.
 
-Both object formats are read: SHA-1 and SHA-256 object ids (``git init
---object-format=sha256``) are never assumed to have a length (GitPython's object reader,
-used before, took a 64-hex answer for a missing object).
-
-Every :class:`GitRepo` command runs in the workspace directory with NUL-separated
-output; paths given and returned are workspace-relative unless a name says ``top``
-(relative to the repository's top level). Nothing here writes to the work tree or the
-index. The git environment (``GIT_DIR``, ``GIT_INDEX_FILE``) is honoured, so that
+SHA-1 and SHA-256 object ids (``git init --object-format=sha256``) are never assumed
+to have a length (GitPython's object reader, used before, took a 64-hex answer for a
+missing object). Every :class:`GitRepo` command runs in the workspace directory with
+NUL-separated output; paths given and returned are workspace-relative unless a name says
+``top`` (relative to the repository's top level). Nothing here writes to the work tree or
+the index. The git environment (``GIT_DIR``, ``GIT_INDEX_FILE``) is honoured, so that
 inside a pre-commit hook the index being committed is read.
 """
 
@@ -197,24 +195,39 @@ class _CatFile:
         self._cwd = cwd
         self._process: Any = None
 
-    def read(self, name: str) -> tuple[str, bytes] | None:
-        encoded = name.encode("utf-8", "surrogateescape")
-        header = b""
-        if not encoded or b"\n" in encoded:
-            raise GitError(f"cannot read the git object {name!r}: not a name cat-file takes")
-        try:
+    def read(self, names: Sequence[str]) -> list[tuple[str, bytes] | None]:
+        """``(type, content)`` or ``None`` for each name. Names are written a pipe's worth
+        at a time (at most 4 KiB, which a pipe takes without waiting for git), then their
+        answers read: git never waits for the next name, and nothing can deadlock."""
+        encoded = [name.encode("utf-8", "surrogateescape") for name in names]
+        for name, raw in zip(names, encoded, strict=True):
+            if not raw or b"\n" in raw:
+                raise GitError(f"cannot read the git object {name!r}: not a name cat-file takes")
+        found: list[tuple[str, bytes] | None] = []
+        while len(found) < len(names):
+            end, size = len(found), 0
+            while end < len(names) and (end == len(found) or size + len(encoded[end]) < 4096):
+                size, end = size + len(encoded[end]) + 1, end + 1
             process = self._process or self._start()
-            process.stdin.write(encoded + b"\n")
-            process.stdin.flush()
+            with contextlib.suppress(OSError):  # a process that died: said by the answer
+                process.stdin.write(b"".join(raw + b"\n" for raw in encoded[len(found) : end]))
+                process.stdin.flush()
+            for index in range(len(found), end):
+                found.append(self._answer(process, names[index], encoded[index]))
+        return found
+
+    def _answer(self, process: Any, name: str, raw: bytes) -> tuple[str, bytes] | None:
+        header = b""
+        try:
             header = process.stdout.readline()
-            if header == encoded + b" missing\n":
+            if header == raw + b" missing\n":
                 return None
             fields = header.split()
             if len(fields) == 3 and fields[2].isdigit():
                 data = process.stdout.read(int(fields[2]) + 1)
                 if len(data) == int(fields[2]) + 1 and data.endswith(b"\n"):
                     return fields[1].decode("ascii", "replace"), data[:-1]
-        except OSError:
+        except (OSError, ValueError):
             pass  # the process is gone (a broken pipe): said below
         raise GitError(f"cannot read the git object {name!r}: {self._failed(header)}")
 
@@ -329,10 +342,16 @@ class GitRepo:
 
     def blob(self, sha: str) -> bytes:
         """The content of the object ``sha`` (through one long-lived ``cat-file --batch``)."""
-        found = self._objects.read(sha)
-        if found is None:
-            raise GitError(f"git object {sha} is missing from the repository")
-        return found[1]
+        return self.blobs([sha])[sha]
+
+    def blobs(self, shas: Iterable[str]) -> dict[str, bytes]:
+        """The contents of the objects ``shas``, asked for all at once."""
+        names = list(dict.fromkeys(shas))
+        found = dict(zip(names, self._objects.read(names), strict=True))
+        missing = next((sha for sha, answer in found.items() if answer is None), None)
+        if missing is not None:
+            raise GitError(f"git object {missing} is missing from the repository")
+        return {sha: answer[1] for sha, answer in found.items() if answer is not None}
 
     # -- history
 
@@ -365,38 +384,14 @@ class GitRepo:
             return []
         return [line.strip() for line in text.splitlines() if line.strip()]
 
-    def merges(self, revisions: str) -> list[tuple[str, list[str]]]:
-        """The merge commits of a revision range (``A..B``, ``v1.0..HEAD``, ``main``), oldest
-        first, each with its parents."""
-        _, out = self.run(
-            "rev-list", "--merges", "--parents", "--reverse", "--topo-order",
-            "--end-of-options", revisions, "--",
-        )  # fmt: skip
-        listed = [line.split() for line in _decode(out).splitlines() if line.strip()]
-        return [(commits[0], commits[1:]) for commits in listed]
-
-    def changes_from_parents(
-        self, pairs: Sequence[tuple[str, str]], pathspec: str
-    ) -> list[list[TreeChange]]:
-        """For each ``(commit, parent)`` pair, the paths under ``pathspec`` that differ, in
-        one ``git diff-tree --stdin`` for all of them (``--always``: a header per pair)."""
-        if not pairs:
-            return []
-        lines = "".join(f"{commit} {parent}\n" for commit, parent in pairs).encode()
-        _, out = self.run(
-            "diff-tree", "--stdin", "--always", "-r", "--no-renames", "--raw", "-z",
-            "--relative", "--", pathspec, stdin=lines,
-        )  # fmt: skip
-        blocks = _tree_changes(out, headers=True)
-        if len(blocks) != len(pairs):
-            raise GitError(f"git diff-tree answered {len(blocks)} times for {len(pairs)} commits")
-        return blocks
-
-    def index_changes(self, parent: str, pathspec: str) -> list[TreeChange]:
-        """The paths under ``pathspec`` where the index differs from commit ``parent``."""
-        args = ("--cached", "--no-renames", "--raw", "-z", "--relative", parent)
-        _, out = self.run("diff-index", *args, "--", pathspec)
-        return _tree_changes(out, headers=False)[0]
+    def blob_at(self, commit: str, path: str) -> bytes | None:
+        """The content of workspace-relative ``path`` in ``commit``; ``None`` when it holds
+        no such file. (git answers "missing" for an object gone from a damaged repository
+        too: ``ls-tree`` then tells the two apart, and the damage is an error.)"""
+        found = self._objects.read([f"{commit}:{self.top(path)}"])[0]
+        if found is None and path in self.tree_blobs(commit, [path]):
+            raise GitError(f"git object {commit[:12]}:{self.top(path)} is missing")
+        return found[1] if found is not None and found[0] == "blob" else None
 
     def tree_blobs(self, commit: str, paths: Iterable[str]) -> dict[str, str]:
         """The blob ids of workspace-relative ``paths`` in ``commit`` (regular files only;
@@ -455,39 +450,6 @@ def require_repo(workspace: Path, option: str) -> GitRepo:
             hint=f"run without {option}, or inside a git work tree",
         )
     return repo
-
-
-@dataclass(frozen=True, slots=True)
-class TreeChange:
-    """A path that differs between a parent and a merge (``git diff-tree --raw``)."""
-
-    status: str  # A: only in the merge, D: only in the parent, M: in both, T: type changed
-    old: str | None  # the parent's blob (None: no regular file there)
-    new: str | None  # the merge's blob
-    path: str  # workspace-relative
-
-
-def _tree_changes(out: bytes, *, headers: bool) -> list[list[TreeChange]]:
-    """Parse ``--raw -z`` output: ``:<mode> <mode> <oid> <oid> <status>``, then the path;
-    with ``headers``, a commit id starts each block."""
-    fields = out.split(b"\0")
-    blocks: list[list[TreeChange]] = [] if headers else [[]]
-    index = 0
-    while index < len(fields):
-        field = fields[index]
-        if not field.startswith(b":"):
-            if field.strip() and headers:
-                blocks.append([])
-            index += 1
-            continue
-        if not blocks or index + 1 >= len(fields):
-            raise GitError("git answered an unreadable list of changes")
-        old_mode, new_mode, old_oid, new_oid, status = _decode(field[1:]).split()
-        old = old_oid if old_mode in _REGULAR else None
-        new = new_oid if new_mode in _REGULAR else None
-        blocks[-1].append(TreeChange(status[0], old, new, _decode(fields[index + 1])))
-        index += 2
-    return blocks
 
 
 def _entry(field: str) -> IndexEntry:

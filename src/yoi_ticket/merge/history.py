@@ -31,13 +31,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from yoi_ticket.files import textfile
-from yoi_ticket.git import GitError, GitRepo, TreeChange
+from yoi_ticket.git import GitError, GitRepo
 from yoi_ticket.merge.conflicts import EventKey, LostEvent, event_key, lost_events
 from yoi_ticket.store.thread import Event, parse_thread
 
 INDEX = "index"  # the result of the merge being committed: what is staged
 THREAD = "thread.md"
 _CACHED_THREADS = 512
+_CACHED_KEYS = 100_000
 
 Progress = Callable[[int, int], None]
 
@@ -79,7 +80,7 @@ def merges_in(repo: GitRepo, revisions: str, option: str = "--merges") -> list[M
     if not revisions.strip() or revisions.startswith("-"):
         raise GitError(f"{option} {revisions!r}: not a revision range", hint=RANGE_HINT)
     try:
-        listed = repo.merges(revisions)
+        listed = list_merges(repo, revisions)
     except GitError as exc:
         raise GitError(
             f"{option} {revisions}: not a revision range of this repository ({exc.message})",
@@ -121,15 +122,20 @@ def find_losses(
 ) -> list[ThreadLoss]:
     """The events each of ``merges`` lost under the store folder ``store``."""
     pairs = [(m.result, parent) for m in merges if m.result != INDEX for parent in m.parents]
-    blocks = iter(repo.changes_from_parents(pairs, store))
+    blocks = iter(changes_from_parents(repo, pairs, store))
+    changes = [
+        [index_changes(repo, parent, store) for parent in merge.parents]
+        if merge.result == INDEX
+        else [next(blocks) for _ in merge.parents]
+        for merge in merges
+    ]
     threads = ThreadCache(repo)
     losses: list[ThreadLoss] = []
+    ahead = 0  # the merges whose blobs are read: a few hundred blobs at a time
     for done, merge in enumerate(merges, start=1):
-        if merge.result == INDEX:
-            changes = [repo.index_changes(parent, store) for parent in merge.parents]
-        else:
-            changes = [next(blocks) for _ in merge.parents]
-        losses.extend(_losses(repo, threads, merge, changes))
+        if done > ahead:
+            ahead = threads.prefetch(changes, done - 1)
+        losses.extend(_losses(repo, threads, merge, changes[done - 1]))
         if progress is not None:
             progress(done, len(merges))
     return losses
@@ -143,6 +149,25 @@ class ThreadCache:
         self._parsed: OrderedDict[str, tuple[list[Event], frozenset[EventKey]] | None] = (
             OrderedDict()
         )
+        # An event's key by its header line and body as written: most events are in many
+        # versions of their thread, and are compared by key once.
+        self._keys: dict[tuple[str, str], EventKey] = {}
+
+    def prefetch(self, changes: Sequence[list[list[TreeChange]]], start: int) -> int:
+        """Read the thread blobs of the merges from ``start`` on in one go, up to a cache's
+        worth (a few hundred); the index of the first merge left out."""
+        wanted: dict[str, None] = {}
+        end = start
+        while end < len(changes) and (end == start or len(wanted) < _CACHED_THREADS // 2):
+            for block in changes[end]:
+                for change in block:
+                    for blob in (change.old, change.new):
+                        if blob and blob not in self._parsed and _is_thread(change.path):
+                            wanted[blob] = None
+            end += 1
+        for blob, data in self._repo.blobs(wanted).items():
+            self._store(blob, data)
+        return end
 
     def events(self, blob: str) -> list[Event] | None:
         """The events of blob ``blob`` (``None``: larger than ticket files may be)."""
@@ -157,11 +182,31 @@ class ThreadCache:
         if blob in self._parsed:
             self._parsed.move_to_end(blob)
             return self._parsed[blob]
-        data = self._repo.blob(blob)
-        parsed = None
-        if len(data) <= textfile.MAX_FILE_BYTES:
-            events = parse_thread(textfile.decode(data).text)
-            parsed = (events, frozenset(event_key(event) for event in events))
+        return self._store(blob, self._repo.blob(blob))
+
+    def parse(self, data: bytes) -> list[Event] | None:
+        """The events of a thread's bytes (``None``: larger than ticket files may be)."""
+        parsed = self._parse(data)
+        return None if parsed is None else parsed[0]
+
+    def _parse(self, data: bytes) -> tuple[list[Event], frozenset[EventKey]] | None:
+        if len(data) > textfile.MAX_FILE_BYTES:
+            return None
+        events = parse_thread(textfile.decode(data).text)
+        keys = self._keys
+        if len(keys) > _CACHED_KEYS:
+            keys.clear()
+        found = []
+        for event in events:
+            raw = (event.header, event.text[event.body_span[0] : event.body_span[1]])
+            key = keys.get(raw)
+            if key is None:
+                key = keys[raw] = event_key(event)
+            found.append(key)
+        return events, frozenset(found)
+
+    def _store(self, blob: str, data: bytes) -> tuple[list[Event], frozenset[EventKey]] | None:
+        parsed = self._parse(data)
         self._parsed[blob] = parsed
         if len(self._parsed) > _CACHED_THREADS:
             self._parsed.popitem(last=False)
@@ -266,9 +311,11 @@ def _base_events(
     """The thread in the merge base: at the result's path, or where a parent had it."""
     if base is None:
         return None
-    blobs = repo.tree_blobs(base, dict.fromkeys(paths))
-    blob = next((blobs[path] for path in paths if path in blobs), None)
-    return threads.events(blob) if blob is not None else None
+    for path in dict.fromkeys(paths):
+        data = repo.blob_at(base, path)
+        if data is not None:
+            return threads.parse(data)
+    return None
 
 
 def _is_thread(path: str) -> bool:
@@ -279,3 +326,81 @@ def _folder(path: str) -> str:
     """The ticket folder's name of a ``.../<folder>/thread.md`` path."""
     parts = path.rsplit("/", 2)
     return parts[-2] if len(parts) > 1 else ""
+
+
+# --- what the merges changed, read from git in bulk
+
+
+@dataclass(frozen=True, slots=True)
+class TreeChange:
+    """A path that differs between a parent and a merge (``git diff-tree --raw``)."""
+
+    status: str  # A: only in the merge, D: only in the parent, M: in both, T: type changed
+    old: str | None  # the parent's blob (None: no regular file there)
+    new: str | None  # the merge's blob
+    path: str  # workspace-relative
+
+
+def list_merges(repo: GitRepo, revisions: str) -> list[tuple[str, list[str]]]:
+    """The merge commits of a revision range, oldest first, each with its parents."""
+    _, out = repo.run(
+        "rev-list", "--merges", "--parents", "--reverse", "--topo-order",
+        "--end-of-options", revisions, "--",
+    )  # fmt: skip
+    listed = [line.split() for line in _text(out).splitlines() if line.strip()]
+    return [(commits[0], commits[1:]) for commits in listed]
+
+
+def changes_from_parents(
+    repo: GitRepo, pairs: Sequence[tuple[str, str]], pathspec: str
+) -> list[list[TreeChange]]:
+    """For each ``(commit, parent)`` pair, the paths under ``pathspec`` that differ, in
+    one ``git diff-tree --stdin`` for all of them (``--always``: a header per pair)."""
+    if not pairs:
+        return []
+    lines = "".join(f"{commit} {parent}\n" for commit, parent in pairs).encode()
+    _, out = repo.run(
+        "diff-tree", "--stdin", "--always", "-r", "--no-renames", "--raw", "-z",
+        "--relative", "--", pathspec, stdin=lines,
+    )  # fmt: skip
+    blocks = _tree_changes(out, headers=True)
+    if len(blocks) != len(pairs):
+        raise GitError(f"git diff-tree answered {len(blocks)} times for {len(pairs)} commits")
+    return blocks
+
+
+def index_changes(repo: GitRepo, parent: str, pathspec: str) -> list[TreeChange]:
+    """The paths under ``pathspec`` where the index differs from commit ``parent``."""
+    args = ("--cached", "--no-renames", "--raw", "-z", "--relative", parent)
+    _, out = repo.run("diff-index", *args, "--", pathspec)
+    return _tree_changes(out, headers=False)[0]
+
+
+_REGULAR = ("100644", "100755")  # the modes of regular files in a tree
+
+
+def _tree_changes(out: bytes, *, headers: bool) -> list[list[TreeChange]]:
+    """Parse ``--raw -z`` output: ``:<mode> <mode> <oid> <oid> <status>``, then the path;
+    with ``headers``, a commit id starts each block."""
+    fields = out.split(b"\0")
+    blocks: list[list[TreeChange]] = [] if headers else [[]]
+    index = 0
+    while index < len(fields):
+        field = fields[index]
+        if not field.startswith(b":"):
+            if field.strip() and headers:
+                blocks.append([])
+            index += 1
+            continue
+        if not blocks or index + 1 >= len(fields):
+            raise GitError("git answered an unreadable list of changes")
+        old_mode, new_mode, old_oid, new_oid, status = _text(field[1:]).split()
+        old = old_oid if old_mode in _REGULAR else None
+        new = new_oid if new_mode in _REGULAR else None
+        blocks[-1].append(TreeChange(status[0], old, new, _text(fields[index + 1])))
+        index += 2
+    return blocks
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", "surrogateescape")  # paths that are not UTF-8 survive
