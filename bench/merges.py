@@ -270,7 +270,9 @@ def measure(history: History, runs: int, work: Path) -> list[Row]:
             for merge in history.sample
         ]  # fmt: skip
         scale = history.merges / len(parts)
-        series.add(*[Sample(p.seconds * scale, p.rss_mb, p.returncode) for p in parts])
+        series.add(
+            *[Sample(p.seconds * scale, p.rss_mb, p.returncode, p.cpu * scale) for p in parts]
+        )
     rows.append(
         Row(f"--merge-commit per merge ({len(history.sample)} timed, scaled)", history, series, "-")
     )
@@ -314,6 +316,7 @@ def table(rows: list[Row]) -> str:
         "tickets",
         "median s",
         "min s",
+        "CPU s",
         "ms/merge",
         "found",
         "target",
@@ -326,6 +329,7 @@ def table(rows: list[Row]) -> str:
             f"{row.history.tickets:,}",
             f"{row.series.median:.3f}",
             f"{row.series.fastest:.3f}",
+            f"{row.series.cpu_median:.3f}",
             f"{1000 * row.series.median / row.history.merges:.2f}",
             row.found,
             row.target,

@@ -106,6 +106,11 @@ def test_objects_are_read_in_either_object_format(tmp_path: Path, git_object_for
         ):
             opened.blob(missing)
         assert opened.blob(sha) == b"hello\n\x00 and bytes\n"  # the reader goes on
+        assert opened.blob_at("HEAD", "note") == b"hello\n\x00 and bytes\n"
+        assert opened.blob_at("HEAD", "absent") is None
+        (repo / ".git" / "objects" / sha[:2] / sha[2:]).unlink()  # damage the repository
+        with pytest.raises(GitError, match=r"^git object HEAD:note is missing$"):
+            opened.blob_at("HEAD", "note")
     finally:
         opened.close()
 

@@ -9,12 +9,13 @@ import os
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import git
+from conftest import REPO_ROOT, git
 from harness.history import (
     OTHER,
     STORE,
@@ -391,3 +392,55 @@ def test_the_store_outside_the_repository_root_is_followed_too(tmp_path: Path) -
     assert lost.path == THREAD
     assert f":sub/{THREAD}'" in lost.hint
     assert STORE in lost.path
+
+
+# ---------------------------------------------------------------- the CI snippet of the docs
+
+
+def ci_script() -> str:
+    """The shell of the "Events lost by the merges of this push" step in the docs."""
+    doc = (REPO_ROOT / "docs" / "integrations.md").read_text(encoding="utf-8")
+    step = doc[doc.index("- name: Events lost by the merges of this push") :]
+    body = step[step.index("run: |\n") + len("run: |\n") : step.index("```")]
+    return textwrap.dedent(body)
+
+
+@pytest.mark.parametrize("before", ["zeros", "parent", "unknown"])
+def test_the_ci_snippet_checks_the_range_a_push_brought(
+    tmp_path: Path, git_object_format: str, before: str
+) -> None:
+    repo = store_repo(tmp_path)
+    both_sides(repo, [A1], [B1])
+    merge_by_hand(repo, "topic", resolve=keep("main", THREAD, ITEM))
+    length = len(rev(repo, "HEAD"))
+    given = {"zeros": "0" * length, "parent": rev(repo, "HEAD~1"), "unknown": "1" * length}
+    bin_dir = Path(sys.executable).parent
+    env = {
+        **os.environ,
+        "BEFORE": given[before],
+        "AFTER": rev(repo, "HEAD"),
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+    }
+    done = subprocess.run(
+        ["bash", "-eo", "pipefail", "-c", ci_script()],  # as GitHub runs a step's shell
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr  # the dropped event fails the job
+    assert done.stdout.startswith(f"::error file={THREAD},title=YT505::merge ")
+    # A push that brought no merge passes.
+    add_event(repo, A2)
+    commit_all(repo, "carol")
+    env.update(BEFORE=env["AFTER"], AFTER=rev(repo, "HEAD"))
+    done = subprocess.run(
+        ["bash", "-eo", "pipefail", "-c", ci_script()],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")

@@ -311,3 +311,16 @@ def test_what_is_not_a_merge_or_a_range_is_a_usage_error(
     assert result.exit_code == 2
     assert result.stderr.startswith(message)
     assert status(repo) == ""
+
+
+def test_outside_a_git_repository_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace = tmp_path / "plain"
+    (workspace / ".yoi" / "tickets").mkdir(parents=True)
+    monkeypatch.chdir(workspace)
+    result = restore(workspace, "main~3..main")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        f"error: restore-events needs a git repository, and {workspace} is not inside one\n"
+    )
