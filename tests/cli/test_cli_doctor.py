@@ -144,18 +144,30 @@ def test_not_a_workspace_in_a_real_process(tmp_path: Path, where: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("option", "value", "choices"),
+    [
+        ("--format", "xml", "'text', 'concise', 'json', 'github', 'sarif'"),
+        ("--fail-on", "sometimes", "'error', 'warning', 'never'"),
+    ],
+)
+def test_a_value_not_among_the_choices_is_a_usage_error(
+    clean: Path, option: str, value: str, choices: str
+) -> None:
+    """Choices are the parser's: the error names the option, the value and the choices."""
+    result = doctor("-C", str(clean), "--no-local", option, value)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith(f"Error: Invalid value for '{option}': ")
+    assert last.endswith(f"{value!r} is not one of {choices}.")
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
     ("args", "message"),
     [
-        (
-            ["--format", "xml"],
-            "error: --format must be one of text, json, github, sarif, not 'xml'",
-        ),
         (["--select", "YT999"], "error: 'YT999' matches no rule code"),
         (["--ignore", "YT1,XX"], "error: 'XX' matches no rule code"),
-        (
-            ["--fail-on", "sometimes"],
-            "error: --fail-on must be one of error, warning, never, not 'sometimes'",
-        ),
         (["--explain", "YT999"], "error: unknown rule code 'YT999'"),
         (["--dry-run"], "error: --dry-run only makes sense with --fix"),
     ],
@@ -166,6 +178,71 @@ def test_usage_errors_exit_2(clean: Path, args: list[str], message: str) -> None
     assert result.stdout == ""
     assert result.stderr.splitlines()[0] == message
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("given", ["no/such/path", ".yoi/tickets/00001KSKBPVH1"])
+def test_a_path_that_does_not_exist_is_a_usage_error(
+    clean: Path, monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    monkeypatch.chdir(clean)
+    result = doctor("--no-local", given)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"error: {given}: no such file or directory\n"
+
+
+def test_a_path_outside_the_workspace_is_a_usage_error(
+    clean: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(clean)
+    result = doctor("--no-local", str(tmp_path))
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"error: {tmp_path}: not inside the workspace {clean}\n"
+
+
+def test_existing_paths_restrict_the_check(
+    with_error: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(with_error)
+    item = f"{STORE}/{REMOTE}/item.md"
+    assert codes_of(doctor("--no-local", "--format", "json", item)) == ["YT115"]
+
+
+@pytest.mark.parametrize("where", ["missing/report.json", "file.txt/report.json", "folder"])
+def test_output_that_cannot_be_written_is_a_usage_error(
+    clean: Path, tmp_path: Path, where: str
+) -> None:
+    (tmp_path / "file.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "folder").mkdir()
+    target = tmp_path / where
+    result = doctor("-C", str(clean), "--no-local", "--format", "json", "-o", str(target))
+    assert (result.exit_code, result.stdout) == (2, "")
+    why = {
+        "missing/report.json": f"no such directory: {tmp_path / 'missing'}",
+        "file.txt/report.json": f"not a directory: {tmp_path / 'file.txt'}",
+        "folder": "is a directory",
+    }[where]
+    assert result.stderr == f"error: -o {target}: {why}\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["file.txt", "folder", "ws"]
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+def test_output_write_failure_is_one_line_without_temp_names(clean: Path) -> None:
+    """A folder that exists but takes no new file (/proc refuses even root): one line
+    naming the file given, never the temporary file beside it."""
+    result = doctor("-C", str(clean), "--no-local", "-o", "/proc/report.json")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == "error: cannot write /proc/report.json: No such file or directory\n"
+
+
+def test_an_unknown_doctor_key_is_a_warning_and_the_run_goes_on(with_error: Path) -> None:
+    write_config(with_error, '[doctor]\nignore = ["YT208"]\nfail-on = "never"\n')
+    result = doctor("-C", str(with_error), "--no-local", "--format", "json")
+    assert result.exit_code == 1  # fail-on is no key: the default, error, holds
+    assert codes_of(result) == ["YT115"]
+    assert result.stderr == (
+        "warning: .yoi/ticket.config.toml: unknown key 'fail-on' in [doctor]"
+        " (known: baseline, fail_on, ignore, select)\n"
+    )
 
 
 def test_select_and_ignore_by_code_and_prefix(with_error: Path) -> None:
@@ -254,7 +331,14 @@ def test_the_cli_exits_with_the_decision_of_run_doctor(
             "[doctor]\nselect = [1]\n",
             "error: .yoi/ticket.config.toml: [doctor] select must be a list of rule codes",
         ),
-        ('[doctor]\nselect = ["YT9"]\n', "error: 'YT9' matches no rule code"),
+        (
+            '[doctor]\nselect = ["YT9"]\n',
+            "error: .yoi/ticket.config.toml: [doctor] select: 'YT9' matches no rule code",
+        ),
+        (
+            '[doctor]\nignore = ["YT1", "XX"]\n',
+            "error: .yoi/ticket.config.toml: [doctor] ignore: 'XX' matches no rule code",
+        ),
         ("doctor = 3\n", "error: .yoi/ticket.config.toml: [doctor] must be a table"),
         (
             '[backend]\nroot = "../elsewhere"\n',
@@ -374,7 +458,14 @@ def test_demo_reports_exactly_its_documented_defects() -> None:
     documented = set(re.findall(r"^\| (YT\d{3}) \|", readme, flags=re.MULTILINE))
     assert documented == DEMO_CODES
     summary = json.loads(result.stdout)["summary"]
-    assert summary == {"error": 8, "warning": 11, "info": 0}
+    assert summary == {
+        "error": 8,
+        "warning": 11,
+        "info": 0,
+        "tickets": 10,
+        "baseline": None,
+        "hidden": None,
+    }
 
 
 def test_demo_works_outside_git_in_a_real_process(tmp_path: Path) -> None:

@@ -67,6 +67,8 @@ def test_the_package_and_main_module_import_nothing_heavy() -> None:
         ["yoi", "ticket", "--help"],
         ["yoi", "ticket"],
         ["yoi", "--help"],
+        ["yoi", "--version"],
+        ["yoi", "ticket", "--version"],
     ],
 )
 def test_yoi_help_loads_nothing_heavy(argv: list[str]) -> None:
@@ -76,6 +78,18 @@ def test_yoi_help_loads_nothing_heavy(argv: list[str]) -> None:
     main()
     """
     assert loaded_after(code) == []
+
+
+@pytest.mark.parametrize("command", ["doctor", "show", "list", "claim", "session"])
+def test_a_commands_help_loads_none_of_the_core(command: str) -> None:
+    """Completion functions (rule codes, ticket ids, roles) import what they need only when
+    the shell asks for candidates. (typer itself may load pydantic for a command's help.)"""
+    code = f"""
+    sys.argv = ["yoi", "ticket", {command!r}, "--help"]
+    from yoi_ticket.cli.app import main
+    main()
+    """
+    assert loaded_after(code, (*CORE, "yaml", "rich", "yoi_ticket.overlay.sessions")) == []
 
 
 def test_yoi_ticket_help_loads_nothing_heavy() -> None:

@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import V2, copy_corpus, git, init_repo
-from harness.doctor import sarif_document, sarif_result, sarif_rule
+from harness.doctor import fingerprint, sarif_document, sarif_result, sarif_rule
 from yoi_ticket.cli.app import ticket_app
 from yoi_ticket.doctor.api import run_doctor
 from yoi_ticket.doctor.context import DoctorOptions
@@ -736,6 +736,13 @@ mergetool.keepBackup false' to stop git mergetool from writing .orig files.
 """
 
 
+def result(
+    code: str, index: int, level: str, message: str, hint: str, path: str, line: int | None
+) -> dict[str, Any]:
+    text = f"{message} (hint: {hint})"
+    return sarif_result(code, index, level, text, path, line, fingerprint(code, path, message))
+
+
 def test_sarif_output_exact(stopped_merge: Path) -> None:
     code, out, err = doctor_cli(stopped_merge, "--select", "YT5", "--format", "sarif")
     assert (code, err) == (1, "")
@@ -768,17 +775,12 @@ def test_sarif_output_exact(stopped_merge: Path) -> None:
             ),
         ],
         results=[
-            sarif_result("YT501", 0, "error", f"{_UNMERGED} (hint: {_ITEM_HINT})", ITEM, None),
-            sarif_result("YT502", 1, "error", f"{block} 5-9) (hint: {_BLOCK_HINT})", ITEM, 5),
-            sarif_result("YT501", 0, "error", f"{_UNMERGED} (hint: {_THREAD_HINT})", THREAD, None),
-            sarif_result("YT502", 1, "error", f"{block} 9-17) (hint: {_BLOCK_HINT})", THREAD, 9),
-            sarif_result(
-                "YT503",
-                2,
-                "warning",
-                f"leftover merge file thread.md.orig (hint: {_ORIG_HINT})",
-                _ORIG,
-                None,
+            result("YT501", 0, "error", _UNMERGED, _ITEM_HINT, ITEM, None),
+            result("YT502", 1, "error", f"{block} 5-9)", _BLOCK_HINT, ITEM, 5),
+            result("YT501", 0, "error", _UNMERGED, _THREAD_HINT, THREAD, None),
+            result("YT502", 1, "error", f"{block} 9-17)", _BLOCK_HINT, THREAD, 9),
+            result(
+                "YT503", 2, "warning", "leftover merge file thread.md.orig", _ORIG_HINT, _ORIG, None
             ),
         ],
     )

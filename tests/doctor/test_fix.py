@@ -15,6 +15,7 @@ from conftest import git
 from harness.overlay import dead_pid, kill, make_live, start_launch
 from yoi_ticket.doctor.api import run_doctor
 from yoi_ticket.doctor.context import DoctorOptions
+from yoi_ticket.doctor.fixes import DEAD_PENDING, LEFTOVER_TEMP, FixOutcome
 from yoi_ticket.doctor.report import Report
 from yoi_ticket.overlay.claims import claim
 from yoi_ticket.overlay.folder import Overlay
@@ -79,9 +80,14 @@ def test_fix_removes_dead_pending_launches_and_temp_files_and_reports_each(
             f"removed leftover temporary file {broken['temp']}",
         ]
     )
+    assert (
+        fixed.fix_summary == "Fixed 2 findings: 1 dead pending launch, 1 leftover temporary file."
+    )
     assert not broken["dead"].exists() and not broken["temp"].exists()
     assert broken["live"].exists() and broken["claim"].exists()
-    assert doctor(overlay.workspace, fix=True).fixes == []
+    again = doctor(overlay.workspace, fix=True)
+    assert (again.fixes, again.fix_summary) == ([], "Nothing to fix.")
+    assert doctor(overlay.workspace, fix=False).fix_summary is None
 
 
 def test_dry_run_lists_the_fixes_and_touches_nothing(
@@ -96,6 +102,9 @@ def test_dry_run_lists_the_fixes_and_touches_nothing(
         ]
     )
     assert sorted(codes(report)) == [("YT406", str(broken["dead"])), ("YT407", str(broken["temp"]))]
+    assert report.fix_summary == (
+        "Would fix 2 findings: 1 dead pending launch, 1 leftover temporary file."
+    )
     assert {name: path.read_bytes() for name, path in broken.items()} == snapshot
 
 
@@ -137,11 +146,31 @@ def test_the_cli_prints_the_fixes_on_stderr(overlay: Overlay) -> None:
     command = [sys.executable, "-m", "yoi_ticket", "doctor", "-C", str(overlay.workspace)]
     select = ["--select", "YT4"]
     dry = subprocess.run([*command, *select, "--fix", "--dry-run"], capture_output=True, text=True)
-    assert dry.stderr == f"would remove leftover temporary file {temp}\n"
+    assert dry.stderr == (
+        f"would remove leftover temporary file {temp}\n"
+        "Would fix 1 finding: 1 leftover temporary file.\n"
+    )
     assert "YT407" in dry.stdout
     assert dry.returncode == 0  # an info finding does not fail the run
     assert temp.exists()
     done = subprocess.run([*command, *select, "--fix"], capture_output=True, text=True)
-    assert done.stderr == f"removed leftover temporary file {temp}\n"
+    assert done.stderr == (
+        f"removed leftover temporary file {temp}\nFixed 1 finding: 1 leftover temporary file.\n"
+    )
     assert "YT407" not in done.stdout
     assert not temp.exists()
+    again = subprocess.run([*command, *select, "--fix"], capture_output=True, text=True)
+    assert again.stderr == "Nothing to fix.\n"
+    assert again.returncode == 0
+
+
+def test_the_fix_summary_counts_each_kind_and_what_was_kept() -> None:
+    outcome = FixOutcome([], [], {LEFTOVER_TEMP: 3, DEAD_PENDING: 1}, kept=1)
+    assert outcome.summary() == (
+        "Fixed 4 findings: 1 dead pending launch, 3 leftover temporary files; 1 kept: in use again."
+    )
+    assert FixOutcome([], [], {}, kept=2).summary() == "Fixed 0 findings; 2 kept: in use again."
+    assert FixOutcome([], [], {DEAD_PENDING: 2}, dry_run=True).summary() == (
+        "Would fix 2 findings: 2 dead pending launches."
+    )
+    assert FixOutcome([], [], {}, dry_run=True).summary() == "Nothing to fix."

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from conftest import V2, copy_corpus
-from harness.doctor import sarif_document, sarif_result, sarif_rule
+from harness.doctor import fingerprint, sarif_document, sarif_result, sarif_rule
 from yoi_ticket.doctor.api import run_doctor
 from yoi_ticket.doctor.context import DoctorOptions
 from yoi_ticket.doctor.diagnostics import Diagnostic, Severity
@@ -120,6 +120,61 @@ def test_text_summary_counts_only_what_is_there() -> None:
     assert render("text", report).splitlines()[-1] == "Found 2 info (0 tickets checked)."
 
 
+# ---------------------------------------------------------------- concise
+
+
+def test_concise_plain() -> None:
+    assert render("concise", REPORT) == (
+        ".yoi/tickets/bad id:1:1: YT101 'bad id' is not a ticket id\n"
+        ".yoi/tickets/00001KSKBP9YG/thread.md:12:1: YT213 event at 2026-06-01T00:00:00Z is older"
+        " than the one before: 50% done, a,b: c\n"
+        ".yoi/tickets/00001KSKBP9YG/thread.md:40:1: YT201 malformed header  second line\n"
+        "notes/a,b:c 100%.md:3:1: YT208 target 00001KZZZZZZZ is not in the store\n"
+        "Found 2 errors, 1 warning, 1 info (2 tickets checked).\n"
+    )
+
+
+def test_concise_colour() -> None:
+    bold, red, cyan, reset = "\x1b[1m", "\x1b[31m", "\x1b[36m", "\x1b[0m"
+    lines = render("concise", REPORT, color=True).splitlines()
+    assert (
+        lines[0]
+        == f"{bold}.yoi/tickets/bad id{reset}:1:1: {red}YT101{reset} 'bad id' is not a ticket id"
+    )
+    assert lines[3] == (
+        f"{bold}notes/a,b:c 100%.md{reset}:3:1: {cyan}YT208{reset} "
+        "target 00001KZZZZZZZ is not in the store"
+    )
+
+
+def test_concise_one_line_per_finding_whatever_the_path_and_message() -> None:
+    nasty = Diagnostic("YT501", Severity.ERROR, "a\nb\tc.md", 0, "x\r\ny\x1b[31m", "h\nh")
+    assert render("concise", Report("/w", [nasty], tickets_checked=1)) == (
+        "a b c.md:1:1: YT501 x  y [31m\nFound 1 error (1 ticket checked).\n"
+    )
+
+
+def test_concise_without_findings() -> None:
+    assert render("concise", EMPTY) == "No problems found (1 ticket checked).\n"
+
+
+def test_text_and_concise_statistics() -> None:
+    statistics = (
+        "2  YT201  Malformed thread event header\n"
+        "1  YT101  Ticket folder name is not a valid ticket id\n"
+    )
+    report = Report("/w", [DIAGNOSTICS[0], DIAGNOSTICS[2], DIAGNOSTICS[2]], tickets_checked=3)
+    summary = "Found 3 errors (3 tickets checked).\n"
+    assert render("text", report, statistics=True) == statistics + "\n" + summary
+    assert render("concise", report, statistics=True) == statistics + summary
+
+
+def test_statistics_only_where_they_fit() -> None:
+    for fmt in ("github", "sarif"):
+        with pytest.raises(ValueError, match="no statistics"):
+            render(fmt, REPORT, statistics=True)
+
+
 # ---------------------------------------------------------------- json
 
 
@@ -166,7 +221,10 @@ def test_json() -> None:
         '  "summary": {\n'
         '    "error": 2,\n'
         '    "warning": 1,\n'
-        '    "info": 1\n'
+        '    "info": 1,\n'
+        '    "tickets": 2,\n'
+        '    "baseline": null,\n'
+        '    "hidden": null\n'
         "  }\n"
         "}\n"
     )
@@ -177,7 +235,14 @@ def test_json_without_findings() -> None:
         "version": 1,
         "workspace": "/work/repo",
         "diagnostics": [],
-        "summary": {"error": 0, "warning": 0, "info": 0},
+        "summary": {
+            "error": 0,
+            "warning": 0,
+            "info": 0,
+            "tickets": 1,
+            "baseline": None,
+            "hidden": None,
+        },
     }
 
 
@@ -227,6 +292,8 @@ def expected_rule(code: str) -> dict[str, Any]:
 
 
 def test_sarif_exact() -> None:
+    """Errors first, then warnings, then notes; each with its baseline fingerprint."""
+    bad_id, older, malformed, missing = DIAGNOSTICS
     expected = sarif_document(
         rules=[expected_rule(c) for c in ("YT101", "YT201", "YT208", "YT213")],
         results=[
@@ -237,8 +304,8 @@ def test_sarif_exact() -> None:
                 "'bad id' is not a ticket id (hint: rename the folder)",
                 ".yoi/tickets/bad%20id",
                 None,
+                fingerprint("YT101", bad_id.path, bad_id.message),
             ),
-            sarif_result("YT213", 3, "warning", DIAGNOSTICS[1].message, THREAD, 12),
             sarif_result(
                 "YT201",
                 1,
@@ -246,6 +313,16 @@ def test_sarif_exact() -> None:
                 'malformed header\r\nsecond line (hint: quote the value: author: "a b")',
                 THREAD,
                 40,
+                fingerprint("YT201", THREAD, malformed.message),
+            ),
+            sarif_result(
+                "YT213",
+                3,
+                "warning",
+                older.message,
+                THREAD,
+                12,
+                fingerprint("YT213", THREAD, older.message),
             ),
             sarif_result(
                 "YT208",
@@ -254,6 +331,7 @@ def test_sarif_exact() -> None:
                 "target 00001KZZZZZZZ is not in the store",
                 "notes/a,b%3Ac%20100%25.md",
                 3,
+                fingerprint("YT208", missing.path, missing.message),
             ),
         ],
     )
@@ -279,7 +357,8 @@ def test_sarif_structure() -> None:
             assert isinstance(rule[key]["text"], str) and rule[key]["text"]
         assert rule["defaultConfiguration"]["level"] in ("error", "warning", "note")
     assert len(run["results"]) == len(DIAGNOSTICS)
-    for result, diagnostic in zip(run["results"], DIAGNOSTICS, strict=True):
+    by_severity = sorted(DIAGNOSTICS, key=lambda d: -d.severity.rank)
+    for result, diagnostic in zip(run["results"], by_severity, strict=True):
         assert result["ruleId"] == diagnostic.code
         assert rules[result["ruleIndex"]]["id"] == diagnostic.code
         assert result["level"] in ("error", "warning", "note")
@@ -325,7 +404,7 @@ def test_sarif_without_findings() -> None:
 
 
 def test_unknown_format() -> None:
-    assert FORMATS == ("text", "json", "github", "sarif")
+    assert FORMATS == ("text", "concise", "json", "github", "sarif")
     with pytest.raises(ValueError, match="unknown format 'xml'"):
         render("xml", REPORT)
 

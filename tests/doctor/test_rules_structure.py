@@ -79,6 +79,18 @@ def test_clean_v1_corpus_gives_only_the_legacy_layout_warning(tmp_path: Path) ->
     )
 
 
+def test_real_density_sample_has_errors_only_for_leaked_local_state(tmp_path: Path) -> None:
+    """v2-sample is a real store with its real findings; upstream's tools accept every ticket
+    of it, so every error of ours there is a YT3/YT4/YT5 one (leaks, overlay, merges)."""
+    workspace = copy_corpus("v2-sample", tmp_path / "ws")
+    diagnostics = run_all(workspace)
+    errors = {(d.code, d.path) for d in diagnostics if d.severity.value == "error"}
+    assert errors, "the sample holds real leaked worktree paths"
+    assert {code for code, _ in errors} == {"YT303"}
+    assert {d.code for d in diagnostics} == {"YT208", "YT303", "YT304"}
+    assert len(diagnostics) == 107
+
+
 def run_all(workspace: Path) -> list[Diagnostic]:
     """Every rule, as CI runs doctor."""
     return run_doctor(workspace, DoctorOptions(no_local=True)).diagnostics

@@ -9,11 +9,11 @@ import os
 import shutil
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from conftest import REPO_ROOT, git
 from harness.history import (
@@ -394,53 +394,62 @@ def test_the_store_outside_the_repository_root_is_followed_too(tmp_path: Path) -
     assert STORE in lost.path
 
 
-# ---------------------------------------------------------------- the CI snippet of the docs
+# ---------------------------------------------------------------- the CI workflow of the docs
 
 
-def ci_script() -> str:
-    """The shell of the "Events lost by the merges of this push" step in the docs."""
+def workflow_steps() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The docs' lost-events workflow: its range step and its step using the action; and
+    the action's own "Check tickets" step."""
     doc = (REPO_ROOT / "docs" / "integrations.md").read_text(encoding="utf-8")
-    step = doc[doc.index("- name: Events lost by the merges of this push") :]
-    body = step[step.index("run: |\n") + len("run: |\n") : step.index("```")]
-    return textwrap.dedent(body)
+    block = doc.split("# .github/workflows/lost-events.yml\n", 1)[1].split("```", 1)[0]
+    [job] = yaml.safe_load(block)["jobs"].values()
+    [ranged] = [step for step in job["steps"] if step.get("id") == "range"]
+    [action] = [step for step in job["steps"] if step.get("uses", "").startswith("OWNER/")]
+    steps = yaml.safe_load((REPO_ROOT / "action.yml").read_text(encoding="utf-8"))
+    [check] = [step for step in steps["runs"]["steps"] if step.get("name") == "Check tickets"]
+    return ranged, action, check
+
+
+def run_step(repo: Path, script: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """A step's shell as the runner runs it, with this environment's ``yoi`` on PATH."""
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=repo,
+        env={**os.environ, "PATH": path, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def push_check(repo: Path, before: str, after: str) -> subprocess.CompletedProcess[str]:
+    """The workflow's steps for a push from ``before`` to ``after``."""
+    ranged, action, check = workflow_steps()
+    assert ranged["env"] == {"BEFORE": "${{ github.event.before }}", "AFTER": "${{ github.sha }}"}
+    output = repo.parent / "github-output"
+    output.write_text("")
+    done = run_step(
+        repo, ranged["run"], {"BEFORE": before, "AFTER": after, "GITHUB_OUTPUT": str(output)}
+    )
+    assert done.returncode == 0, done.stderr
+    [line] = output.read_text().splitlines()
+    args = action["with"]["args"].replace("${{ steps.range.outputs.range }}", line.split("=", 1)[1])
+    env = {"INPUT_WORKSPACE": ".", "INPUT_ARGS": args, "INPUT_FAIL_ON": "error"}
+    return run_step(repo, check["run"], env)
 
 
 @pytest.mark.parametrize("before", ["zeros", "parent", "unknown"])
-def test_the_ci_snippet_checks_the_range_a_push_brought(
-    tmp_path: Path, git_object_format: str, before: str
-) -> None:
+def test_the_ci_workflow_checks_the_range_a_push_brought(tmp_path: Path, before: str) -> None:
     repo = store_repo(tmp_path)
     both_sides(repo, [A1], [B1])
     merge_by_hand(repo, "topic", resolve=keep("main", THREAD, ITEM))
-    length = len(rev(repo, "HEAD"))
-    given = {"zeros": "0" * length, "parent": rev(repo, "HEAD~1"), "unknown": "1" * length}
-    bin_dir = Path(sys.executable).parent
-    env = {
-        **os.environ,
-        "BEFORE": given[before],
-        "AFTER": rev(repo, "HEAD"),
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-    }
-    done = subprocess.run(
-        ["bash", "-eo", "pipefail", "-c", ci_script()],  # as GitHub runs a step's shell
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    head = rev(repo, "HEAD")
+    given = {"zeros": "0" * len(head), "parent": rev(repo, "HEAD~1"), "unknown": "1" * len(head)}
+    done = push_check(repo, given[before], head)
     assert done.returncode == 1, done.stdout + done.stderr  # the dropped event fails the job
-    assert done.stdout.startswith(f"::error file={THREAD},title=YT505::merge ")
-    # A push that brought no merge passes.
+    assert done.stdout.startswith(f"::error file={THREAD},title=YT505::merge {head[:12]} ")
+    # The next push brings no merge: the job passes.
     add_event(repo, A2)
-    commit_all(repo, "carol")
-    env.update(BEFORE=env["AFTER"], AFTER=rev(repo, "HEAD"))
-    done = subprocess.run(
-        ["bash", "-eo", "pipefail", "-c", ci_script()],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = push_check(repo, head, commit_all(repo, "carol"))
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")

@@ -18,7 +18,9 @@ from collections.abc import Callable, Iterable
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperArgument, TyperCommand
 
+from yoi_ticket import __version__
 from yoi_ticket.cli import (
     claims,
     doctor,
@@ -35,16 +37,34 @@ from yoi_ticket.errors import EXIT_INTERNAL, EXIT_USAGE, YoiError
 Command = Callable[..., int]
 
 
-def group(name: str, help_text: str) -> typer.Typer:
-    """A command group: plain help (no rich), no completion options, no pretty tracebacks."""
+def group(name: str, help_text: str, *, completion: bool = False) -> typer.Typer:
+    """A command group: plain help (no rich), no pretty tracebacks; ``--install-completion``
+    and ``--show-completion`` only with ``completion`` (the ``yoi`` group)."""
     return typer.Typer(
         name=name,
         help=help_text,
         no_args_is_help=True,
-        add_completion=False,
+        add_completion=completion,
         rich_markup_mode=None,
         pretty_exceptions_enable=False,
     )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"yoi-ticket {__version__}")
+        raise typer.Exit()
+
+
+VersionOption = Annotated[
+    bool,
+    typer.Option(
+        "--version",
+        is_eager=True,
+        callback=_print_version,
+        help="Print the version and exit.",
+    ),
+]
 
 
 def _debug() -> bool:
@@ -82,9 +102,27 @@ def _handle(func: Command) -> Callable[..., None]:
     return wrapper
 
 
+class _Argument(TyperArgument):
+    """typer's argument, whose help names no Python type (newer typer releases print
+    ``ID <str>`` and ``PATH <list[str]>``; the metavar and the help say enough)."""
+
+    def display_type_rich(self, ctx: Any) -> None:
+        return None
+
+
+class _Command(TyperCommand):
+    """typer's command, with :class:`_Argument` for its arguments."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if type(param) is TyperArgument:
+                param.__class__ = _Argument
+
+
 def _register(target: typer.Typer, commands: Iterable[tuple[str, Command]]) -> None:
     for name, func in commands:
-        target.command(name)(_handle(func))
+        target.command(name, cls=_Command)(_handle(func))
 
 
 def _callback(
@@ -92,12 +130,18 @@ def _callback(
     debug: Annotated[
         bool, typer.Option("--debug", help="Show tracebacks of internal errors.")
     ] = False,
+    version: VersionOption = False,
 ) -> None:
     STATE.workspace = workspace
     STATE.debug = debug
 
 
-app = group("yoi", "yoi: tools for agent-driven repositories.")
+def _outer_callback(version: VersionOption = False) -> None:
+    """yoi: tools for agent-driven repositories."""
+
+
+app = group("yoi", "yoi: tools for agent-driven repositories.", completion=True)
+app.callback()(_outer_callback)
 ticket_app = group("ticket", "Read, check and locally assign the .yoi/tickets store.")
 app.add_typer(ticket_app, name="ticket")
 ticket_app.callback()(_callback)

@@ -12,10 +12,9 @@ from yoi_ticket.cli.options import (
     PodOption,
     RequiredRoleOption,
     RoleOption,
-    TableFormatOption,
+    TextFormatOption,
     TicketArgument,
     WorkspaceOption,
-    choice,
     overlay_for,
 )
 
@@ -29,7 +28,10 @@ ForceReclaimOption = Annotated[
     bool, typer.Option("--force", help="Take over a holder that is not stale.")
 ]
 CommandArgument = Annotated[
-    list[str], typer.Argument(metavar="COMMAND", help="The Pod spawn command, after '--'.")
+    list[str],
+    typer.Argument(
+        metavar="COMMAND", help="The Pod spawn command, after '--'.", show_default=False
+    ),
 ]
 
 
@@ -47,13 +49,12 @@ def _held(claim: TicketClaim, *, new: bool) -> str:
 
 def claims_command(
     stale: StaleOption = False,
-    fmt: TableFormatOption = "table",
+    fmt: TextFormatOption = "text",
     workspace: WorkspaceOption = None,
 ) -> int:
     """List local claims with ticket title/state and Pod status."""
     from yoi_ticket.overlay.views import claims_document
 
-    choice(fmt, ("table", "json"), "--format")
     document = claims_document(overlay_for(workspace), stale_only=stale)
     if fmt == "json":
         display.print_json(document)

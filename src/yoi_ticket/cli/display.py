@@ -215,24 +215,72 @@ def ticket_text(details: dict[str, Any]) -> str:
 # ---------------------------------------------------------------- doctor
 
 
+_HUMAN_FORMATS = ("text", "concise")
+
+
 def progress_wanted(fmt: str, output: Path | None) -> bool:
     """A progress bar only for text on a terminal (stdout and stderr both)."""
-    return fmt == "text" and output is None and is_tty() and sys.stderr.isatty()
+    return fmt in _HUMAN_FORMATS and output is None and is_tty() and sys.stderr.isatty()
 
 
-def print_report(report: Report, fmt: str, output: Path | None) -> None:
-    """The doctor report in ``fmt``, to ``output`` or stdout; what ``--fix`` did to stderr."""
-    from yoi_ticket.doctor.render import render
+def config_warnings(workspace: Path) -> None:
+    """What the workspace's config files hold that nothing reads (unknown ``[doctor]`` keys),
+    as warnings on stderr."""
+    from yoi_ticket.store.config import load_config
 
-    text = render(fmt, report, color=color() and fmt == "text" and output is None)
+    for message in load_config(workspace).warnings:
+        warn(message)
+
+
+def check_output(output: Path) -> None:
+    """Refuse ``-o FILE`` before a run when FILE cannot be written: its folder is missing or
+    is no folder, or FILE itself is a folder."""
+    from yoi_ticket.errors import UsageError
+
+    folder = output.parent
+    if not folder.is_dir():
+        why = "no such directory" if not folder.exists() else "not a directory"
+        raise UsageError(f"-o {output}: {why}: {folder}")
+    if output.is_dir():
+        raise UsageError(f"-o {output}: is a directory")
+
+
+def print_report(
+    report: Report, fmt: str, output: Path | None, *, statistics: bool = False
+) -> None:
+    """The doctor report in ``fmt``, to ``output`` or stdout; on stderr what ``--fix`` did
+    and its summary, the baseline written, and what the format left out."""
+    from yoi_ticket.doctor.render import render, render_warnings
+
+    paint = color() and fmt in _HUMAN_FORMATS and output is None
+    text = render(fmt, report, color=paint, statistics=statistics)
     if output is not None:
-        from yoi_ticket.files.fsutil import write_text_atomic
-
-        write_text_atomic(output, printable(text))
-    else:
+        _write_report(output, printable(text))
+    elif text:
         echo(text, nl=False)
     for line in report.fixes:
         echo(line, err=True)
+    if report.fix_summary is not None:
+        echo(report.fix_summary, err=True)
+    if report.baseline is not None and report.baseline.written:
+        count = report.baseline.matched
+        echo(
+            f"Wrote {count} finding{'' if count == 1 else 's'} to {report.baseline.file}.", err=True
+        )
+    for message in render_warnings(fmt, report):
+        warn(message)
+
+
+def _write_report(output: Path, text: str) -> None:
+    """Write the report atomically; a failure is one line naming ``output`` (never the
+    temporary file beside it)."""
+    from yoi_ticket.errors import UsageError
+    from yoi_ticket.files.fsutil import write_text_atomic
+
+    try:
+        write_text_atomic(output, text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or type(exc).__name__}") from None
 
 
 class ProgressBar:

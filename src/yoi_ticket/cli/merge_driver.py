@@ -12,12 +12,22 @@ from yoi_ticket.cli.options import WorkspaceOption, workspace_path
 
 HELP = "The git merge driver for ticket files (run by git; install/uninstall it here)."
 
-BaseArgument = Annotated[Path, typer.Argument(help="Base version (git's %O).")]
-OursArgument = Annotated[Path, typer.Argument(help="Ours; gets the result (%A).")]
-TheirsArgument = Annotated[Path, typer.Argument(help="Theirs (%B).")]
-PathArgument = Annotated[str | None, typer.Argument(help="Path being merged (%P).")]
+BaseArgument = Annotated[
+    Path, typer.Argument(metavar="BASE", help="Base version (git's %O).", show_default=False)
+]
+OursArgument = Annotated[
+    Path, typer.Argument(metavar="OURS", help="Ours; gets the result (%A).", show_default=False)
+]
+TheirsArgument = Annotated[
+    Path, typer.Argument(metavar="THEIRS", help="Theirs (%B).", show_default=False)
+]
+PathArgument = Annotated[
+    str | None,
+    typer.Argument(metavar="PATH", help="Path being merged (%P).", show_default=False),
+]
 MarkerSizeOption = Annotated[
-    int, typer.Option("--marker-size", min=1, help="Conflict marker length (%L).")
+    int,
+    typer.Option("--marker-size", metavar="N", min=1, help="Conflict marker length (%L)."),
 ]
 
 

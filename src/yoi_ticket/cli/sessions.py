@@ -2,38 +2,61 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal, get_args
 
 import typer
 
-from yoi_ticket.cli import display
+from yoi_ticket.cli import completion, display
 from yoi_ticket.cli.options import (
     PodOption,
     RequiredRoleOption,
-    TableFormatOption,
+    TextFormatOption,
     WorkspaceOption,
-    choice,
+    choices_metavar,
     overlay_for,
 )
 
+Origin = Literal["pre_ticket_intake", "ticket_claim", "role_launch"]
+"""The origins yoi's panel records (``overlay.sessions.ORIGINS``; a test keeps them equal)."""
+
 OriginOption = Annotated[
-    str | None,
+    Origin | None,
     typer.Option(
-        "--origin", help="pre_ticket_intake, ticket_claim or role_launch.", show_default=False
+        "--origin",
+        metavar=choices_metavar(get_args(Origin)),
+        help="How the session began.",
+        show_default=False,
     ),
 ]
 TicketsOption = Annotated[
-    list[str] | None, typer.Option("--ticket", help="Related ticket (repeatable).")
+    list[str] | None,
+    typer.Option(
+        "--ticket",
+        metavar="ID",
+        help="Related ticket (repeatable).",
+        show_default=False,
+        autocompletion=completion.ticket_ids,
+    ),
 ]
-SessionIdOption = Annotated[str | None, typer.Option("--session-id", help="The Pod's session id.")]
-TicketsArgument = Annotated[list[str], typer.Argument(metavar="TICKET...", help="Ticket ids.")]
+SessionIdOption = Annotated[
+    str | None,
+    typer.Option("--session-id", metavar="ID", help="The Pod's session id.", show_default=False),
+]
+TicketsArgument = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="TICKET",
+        help="Ticket ids (any case).",
+        show_default=False,
+        autocompletion=completion.ticket_ids,
+    ),
+]
 
 
-def sessions_command(fmt: TableFormatOption = "table", workspace: WorkspaceOption = None) -> int:
+def sessions_command(fmt: TextFormatOption = "text", workspace: WorkspaceOption = None) -> int:
     """List role sessions: each Pod's role and related tickets."""
     from yoi_ticket.overlay.views import sessions_document
 
-    choice(fmt, ("table", "json"), "--format")
     document = sessions_document(overlay_for(workspace))
     if fmt == "json":
         display.print_json(document)

@@ -6,17 +6,23 @@ from typing import Annotated
 
 import typer
 
-from yoi_ticket.cli import display
-from yoi_ticket.cli.options import (
-    TableFormatOption,
-    TextFormatOption,
-    WorkspaceOption,
-    choice,
-    workspace_path,
-)
+from yoi_ticket.cli import completion, display
+from yoi_ticket.cli.options import TextFormatOption, WorkspaceOption, workspace_path
 
 StateOption = Annotated[
-    list[str] | None, typer.Option("--state", help="Only tickets in this state (repeatable).")
+    list[str] | None,
+    typer.Option(
+        "--state",
+        metavar="STATE",
+        help="active (not closed), all, or states such as planning or queued;"
+        " comma-separated or repeated.",
+        show_default=False,
+        autocompletion=completion.states,
+    ),
+]
+LimitOption = Annotated[
+    int | None,
+    typer.Option("--limit", metavar="N", min=1, help="Show at most N tickets.", show_default=False),
 ]
 ClaimedOption = Annotated[
     bool | None,
@@ -25,29 +31,42 @@ ClaimedOption = Annotated[
     ),
 ]
 ListPodOption = Annotated[
-    str | None, typer.Option("--pod", help="Only tickets claimed by this Pod.")
+    str | None,
+    typer.Option("--pod", metavar="NAME", help="Only tickets claimed by this Pod."),
 ]
-IdArgument = Annotated[str, typer.Argument(metavar="ID", help="Ticket id or unique prefix.")]
+IdArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="ID",
+        help="Ticket id or unique prefix (any case).",
+        show_default=False,
+        autocompletion=completion.ticket_ids,
+    ),
+]
 
 
 def list_command(
     state: StateOption = None,
+    limit: LimitOption = None,
     claimed: ClaimedOption = None,
     pod: ListPodOption = None,
-    fmt: TableFormatOption = "table",
+    fmt: TextFormatOption = "text",
     workspace: WorkspaceOption = None,
 ) -> int:
     """List tickets with id, state, title and local claim."""
     from yoi_ticket.overlay.views import tickets_document
+    from yoi_ticket.store.listing import state_filter
     from yoi_ticket.store.reader import Store
 
-    choice(fmt, ("table", "json"), "--format")
+    states = state_filter(state or ())
     store = Store(workspace_path(workspace))
-    document = tickets_document(store, tuple(state or ()), claimed=claimed, pod=pod)
+    document = tickets_document(store, states, claimed=claimed, pod=pod, limit=limit)
     if fmt == "json":
         display.print_json(document)
-    else:
-        display.print_document(document, "tickets", display.TicketRow)
+        return 0
+    display.print_document(document, "tickets", display.TicketRow)
+    if document.get("omitted"):
+        display.echo(f"({document['omitted']} more; raise --limit to see them)", err=True)
     return 0
 
 
@@ -60,7 +79,6 @@ def show_command(
     from yoi_ticket.overlay.views import ticket_document
     from yoi_ticket.store.reader import Store
 
-    choice(fmt, ("text", "json"), "--format")
     document = ticket_document(Store(workspace_path(workspace)), ticket_id)
     if fmt == "json":
         display.print_json(document)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from yoi_ticket.cli import display
-from yoi_ticket.cli.options import TextFormatOption, WorkspaceOption, choice, overlay_for
+from yoi_ticket.cli.options import TextFormatOption, WorkspaceOption, overlay_for
 
 
 def workspace_command(fmt: TextFormatOption = "text", workspace: WorkspaceOption = None) -> int:
     """Show the canonical workspace path, its key, overlay and Pod names."""
     from yoi_ticket.overlay.views import workspace_document, workspace_text
 
-    choice(fmt, ("text", "json"), "--format")
     document = workspace_document(overlay_for(workspace))
     if fmt == "json":
         display.print_json(document)

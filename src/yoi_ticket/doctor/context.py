@@ -28,12 +28,19 @@ class DoctorOptions:
     fail_on: str | None = None  # None: the [doctor] config's, else "error"
     no_local: bool = False
     staged: bool = False
+    hook: bool = False  # pre-commit: staged while git commits, else the work tree (doctor.hook)
     against: str | None = None
     merge_commit: str | None = None
     merges: str | None = None  # a revision range whose every merge is checked for lost events
     paths: tuple[str, ...] = ()  # workspace-relative paths to restrict the check to
     fix: bool = False
     dry_run: bool = False
+    # Report and fail only on findings not in this baseline file (None: the [doctor]
+    # config's, unless no_baseline); write_baseline records this run's findings there.
+    baseline: Path | None = None
+    write_baseline: Path | None = None
+    no_baseline: bool = False
+    quiet: bool = False  # report errors only (the exit decision still counts every finding)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 
@@ -50,7 +51,7 @@ class Diagnostic:
         }
 
 
-def summarize(diagnostics: list[Diagnostic]) -> dict[str, int]:
+def summarize(diagnostics: Iterable[Diagnostic]) -> dict[str, int]:
     counts = {severity.value: 0 for severity in Severity}
     for diagnostic in diagnostics:
         counts[diagnostic.severity.value] += 1
@@ -63,3 +64,19 @@ def fails(diagnostics: list[Diagnostic], fail_on: str) -> bool:
         return False
     threshold = Severity(fail_on).rank
     return any(d.severity.rank >= threshold for d in diagnostics)
+
+
+def counts_fail(counts: Mapping[str, int], fail_on: str) -> bool:
+    """True when ``counts`` (severity value -> number) has a finding at or above ``fail_on``."""
+    if fail_on == "never":
+        return False
+    threshold = Severity(fail_on).rank
+    return any(n and Severity(value).rank >= threshold for value, n in counts.items())
+
+
+def code_counts(diagnostics: Iterable[Diagnostic]) -> list[tuple[str, int]]:
+    """How many findings each code has (``--statistics``), most frequent first, in one pass."""
+    counts: dict[str, int] = {}
+    for diagnostic in diagnostics:
+        counts[diagnostic.code] = counts.get(diagnostic.code, 0) + 1
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))

@@ -18,7 +18,7 @@ import os
 import stat
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from yoi_ticket.doctor.context import DoctorContext
@@ -36,6 +36,33 @@ PANEL_TEMP = "leftover panel temporary file"
 class FixOutcome:
     diagnostics: list[Diagnostic]  # what is still to report
     lines: list[str]  # one line per fix done, skipped or (dry run) planned
+    fixed: dict[str, int] = field(default_factory=dict)  # fix -> how many (dry run: planned)
+    kept: int = 0  # fixable findings left alone: their file is in use again
+    dry_run: bool = False
+
+    def summary(self) -> str:
+        """One line: what was fixed (or would be) and how many, or that there was nothing."""
+        done = sum(self.fixed.values())
+        if not done and not self.kept:
+            return "Nothing to fix."
+        what = ", ".join(_counted(count, fix) for fix, count in sorted(self.fixed.items()))
+        if self.dry_run:
+            return f"Would fix {_findings(done)}: {what}."
+        line = f"Fixed {_findings(done)}" + (f": {what}" if what else "")
+        if self.kept:
+            line += f"; {self.kept} kept: in use again"
+        return line + "."
+
+
+def _findings(count: int) -> str:
+    return _counted(count, "finding")
+
+
+def _counted(count: int, noun: str) -> str:
+    """``1 dead pending launch``, ``2 dead pending launches``, ``3 findings``."""
+    if count == 1:
+        return f"1 {noun}"
+    return f"{count} {noun}" + ("es" if noun.endswith(("ch", "sh", "s", "x")) else "s")
 
 
 def apply_fixes(
@@ -44,6 +71,8 @@ def apply_fixes(
     """Fix the fixable findings among ``diagnostics``; return the rest and what was done."""
     remaining: list[Diagnostic] = []
     lines: list[str] = []
+    fixed: dict[str, int] = {}
+    kept = 0
     fixes: dict[str, str | None] = {}  # rule code -> its safe fix
     for diagnostic in diagnostics:
         code = diagnostic.code
@@ -55,14 +84,17 @@ def apply_fixes(
             continue
         if dry_run:
             lines.append(f"would remove {what} {path}")
+            fixed[what] = fixed.get(what, 0) + 1
             remaining.append(diagnostic)
             continue
         if fixer(ctx, path):
             lines.append(f"removed {what} {path}")
+            fixed[what] = fixed.get(what, 0) + 1
         elif path.exists():
             lines.append(f"kept {what} {path}: it is in use again")
+            kept += 1
             remaining.append(diagnostic)
-    return FixOutcome(remaining, lines)
+    return FixOutcome(remaining, lines, fixed, kept, dry_run)
 
 
 def _remove_dead_pending(ctx: DoctorContext, path: Path) -> bool:

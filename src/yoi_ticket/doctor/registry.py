@@ -71,6 +71,12 @@ def _families(pattern: str) -> list[str]:
     return [family for family in RULE_MODULES if family.startswith(pattern[:3])]
 
 
+def check_patterns(patterns: tuple[str, ...]) -> None:
+    """Fail (a usage error) on the first pattern that starts no rule code."""
+    for pattern in patterns:
+        _check_pattern(pattern)
+
+
 def _check_pattern(pattern: str) -> None:
     """Fail unless ``pattern`` starts at least one rule code; a pattern finer than a family
     imports that family's modules to know."""
@@ -92,8 +98,7 @@ def select_rules(
 ) -> list[Rule]:
     """Rules whose code starts with a ``select`` prefix (all if none) and no ``ignore`` one;
     without ``local``, no rule of the ``local`` scope (overlay and runtime checks)."""
-    for pattern in (*select, *ignore):
-        _check_pattern(pattern)
+    check_patterns((*select, *ignore))
     wanted = [f for f in RULE_MODULES if not select or any(f in _families(p) for p in select)]
     return [
         rule

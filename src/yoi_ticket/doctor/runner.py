@@ -96,7 +96,8 @@ def run(
             if rule.scope == scope:
                 diagnostics.extend(rule.run(ctx))
     if ctx.options.paths:
-        diagnostics = [d for d in diagnostics if _under(d.path, ctx.options.paths)]
+        wanted = _wanted(ctx.options.paths)
+        diagnostics = [d for d in diagnostics if _inside(d.path, wanted)]
     return sorted(set(diagnostics), key=Diagnostic.sort_key)
 
 
@@ -111,21 +112,42 @@ def check_ticket(
     ctx.index.add(ticket)
 
 
-def _under(path: str, prefixes: tuple[str, ...]) -> bool:
-    return any(
-        prefix in (".", "") or path == prefix or path.startswith(prefix.rstrip("/") + "/")
-        for prefix in prefixes
-    )
+def path_filter(paths: tuple[str, ...]) -> Callable[[str], bool]:
+    """Whether a path is one of ``paths``, lies inside one, or holds one (as a ticket
+    folder holds a file given)."""
+    wanted = _wanted(paths)
+    holders = _holders(wanted)
+    return lambda path: path.rstrip("/") in holders or _inside(path, wanted)
+
+
+def _wanted(paths: tuple[str, ...]) -> set[str]:
+    """``paths`` as a set without trailing ``/``; ``""`` stands for the whole workspace."""
+    return {"" if path in (".", "") else path.rstrip("/") for path in paths}
+
+
+def _parents(path: str) -> list[str]:
+    """``a/b/c`` -> ``["a", "a/b"]``."""
+    parts = path.split("/")
+    return ["/".join(parts[:end]) for end in range(1, len(parts))]
+
+
+def _inside(path: str, wanted: set[str]) -> bool:
+    """Whether ``path`` is in ``wanted`` or lies inside a folder in it."""
+    path = path.rstrip("/")
+    return "" in wanted or path in wanted or any(p in wanted for p in _parents(path))
+
+
+def _holders(wanted: set[str]) -> set[str]:
+    return {parent for path in wanted for parent in _parents(path)}
 
 
 def _restrict(locations: list[TicketLocation], paths: tuple[str, ...]) -> list[TicketLocation]:
+    """The tickets under ``paths`` or holding one of them (in time linear in both, which
+    the pre-commit hook needs: ``--all-files`` names thousands of files)."""
     if not paths:
         return locations
-    return [
-        location
-        for location in locations
-        if _under(location.path, paths) or any(_under(p, (location.path,)) for p in paths)
-    ]
+    keep = path_filter(paths)
+    return [location for location in locations if keep(location.path)]
 
 
 # --- worker processes

@@ -19,12 +19,12 @@ from yoi_ticket.doctor.context import DoctorContext, DoctorOptions, RelationRef,
 from yoi_ticket.doctor.diagnostics import Diagnostic
 from yoi_ticket.doctor.report import Report
 from yoi_ticket.doctor.repository import RunRepository
-from yoi_ticket.doctor.runner import Progress, make_context, run, selected_rules
+from yoi_ticket.doctor.runner import Progress, make_context, path_filter, run, selected_rules
 from yoi_ticket.doctor.sources import IndexSource
 from yoi_ticket.git import GitRepo, IndexListing, require_repo
 from yoi_ticket.store import artifacts
 from yoi_ticket.store.models import V1_BUCKETS
-from yoi_ticket.store.reader import ARTIFACTS, TICKET_FILES, Store, StoreScan, TicketLocation
+from yoi_ticket.store.reader import ARTIFACTS, Store, StoreScan, TicketLocation
 
 
 def run_staged(
@@ -48,7 +48,13 @@ def _run(
     strays = [path for path in touched if shape.folder_of(path) is None]
     listing = repo.index_listing([*folders, *strays])
     present, removed = shape.apply(folders, listing)
-    options = dataclasses.replace(options, no_local=True)
+    if options.paths:  # only the touched tickets under PATHs; removals count wherever they are
+        keep = path_filter(options.paths)
+        folders = [folder for folder in folders if keep(folder)]
+        strays = [path for path in strays if keep(path)]
+        present = [location for location in present if keep(location.path)]
+    # Findings are kept by _concerns() below, not by the paths filter of a plain run.
+    options = dataclasses.replace(options, no_local=True, paths=())
     rules = selected_rules(options)
     git = RunRepository(
         workspace,
@@ -119,7 +125,7 @@ class StagedShape:
     def __init__(self, store: Store) -> None:
         self.root = store.root_rel.rstrip("/")
         self._prefix = self.root + "/"
-        self._store_dir = os.path.join(store.workspace, self.root)
+        self._store = store
         found = store.scan()
         self.scan = StoreScan(
             locations=list(found.locations),
@@ -127,29 +133,10 @@ class StagedShape:
             stray_files=list(found.stray_files),
             exists=found.exists,
         )
-        self._buckets: dict[str, bool] = {}
-
-    def _is_bucket(self, name: str) -> bool:
-        """A v1 bucket name that holds ticket folders (not a ticket folder named "open")."""
-        if name not in self._buckets:
-            folder = os.path.join(self._store_dir, name)
-            self._buckets[name] = name in V1_BUCKETS and not any(
-                os.path.exists(os.path.join(folder, file)) for file in TICKET_FILES
-            )
-        return self._buckets[name]
 
     def folder_of(self, path: str) -> str | None:
         """The ticket folder holding ``path`` (workspace-relative), if any."""
-        if not path.startswith(self._prefix):
-            return None
-        parts = path[len(self._prefix) :].split("/", 2)
-        if len(parts) < 2 or parts[0].startswith("."):
-            return None
-        if self._is_bucket(parts[0]):
-            if len(parts) < 3 or parts[1].startswith("."):
-                return None
-            return f"{self._prefix}{parts[0]}/{parts[1]}"
-        return self._prefix + parts[0]
+        return self._store.folder_of(path)
 
     def location(self, folder: str) -> TicketLocation:
         first, _, rest = folder[len(self._prefix) :].partition("/")

@@ -136,6 +136,8 @@ def prepare(
 
     validate_ticket_id(ticket_id)
     validate_pod_name(pod_name)
+    store = Store(overlay.workspace)
+    ticket_id = store.resolve_id(ticket_id)  # ids match without regard to case, as in yoi
     encoded_name(ticket_id)
     if is_companion(overlay, pod_name):
         raise RefusedError(
@@ -148,7 +150,7 @@ def prepare(
         raise RecordError(
             sessions.error, hint="fix or remove the file; 'yoi ticket doctor' reports it"
         )
-    if not allow_missing and not Store(overlay.workspace).exists(ticket_id):
+    if not allow_missing and not store.exists(ticket_id):
         raise RefusedError(
             f"ticket {ticket_id} does not exist in the store",
             hint="check the id with 'yoi ticket list', or pass --allow-missing",
@@ -161,6 +163,7 @@ def claim(
 ) -> ClaimOutcome:
     """Claim ``ticket_id`` for ``pod_name``; refused if anyone else holds it."""
     request = prepare(overlay, ticket_id, pod_name, role, allow_missing=allow_missing)
+    ticket_id = request.ticket_id
     overlay.ensure()
     with overlay.state_lock():
         faults.point("claim.locked")
@@ -191,6 +194,7 @@ def reclaim(
 ) -> ClaimOutcome:
     """Take over ``ticket_id`` from a stale holder (any holder with ``force``)."""
     request = prepare(overlay, ticket_id, pod_name, role, allow_missing=allow_missing)
+    ticket_id = request.ticket_id
     overlay.ensure()
     status = None
     with overlay.state_lock():
@@ -226,8 +230,12 @@ def reclaim(
 
 def release(overlay: Overlay, ticket_id: str, pod_name: str, *, force: bool = False) -> TicketClaim:
     """Remove the claim ``pod_name`` holds on ``ticket_id`` (another Pod's needs ``force``)."""
+    from yoi_ticket.store.reader import Store
+
     validate_ticket_id(ticket_id)
     validate_pod_name(pod_name)
+    if not overlay.claim_path(ticket_id).exists():  # as the store spells it, if it has it
+        ticket_id = Store(overlay.workspace).resolve_id(ticket_id)
     path = overlay.claim_path(ticket_id)
     existing = read_claim(overlay, ticket_id) if overlay.exists() else None
     if existing is None:

@@ -200,10 +200,13 @@ def link_tickets(
 
 
 def _refs(overlay: Overlay, tickets: Iterable[str | RelatedTicket]) -> list[RelatedTicket]:
+    from yoi_ticket.store.reader import Store
+
     refs: dict[str, RelatedTicket] = {}
+    store = Store(overlay.workspace)
     for ticket in tickets:
-        if isinstance(ticket, str):
-            ticket = RelatedTicket(id=_validate_ticket_id(ticket), slug=None)
+        if isinstance(ticket, str):  # an id as typed: as the store spells it (any case)
+            ticket = RelatedTicket(id=store.resolve_id(_validate_ticket_id(ticket)), slug=None)
         else:
             _validate_ticket_id(ticket.id)
         refs.setdefault(ticket.id, ticket)

@@ -23,6 +23,7 @@ from yoi_ticket.overlay.records import RecordError
 from yoi_ticket.overlay.sessions import SessionsListing, list_sessions
 
 if TYPE_CHECKING:
+    from yoi_ticket.store.listing import StateFilter
     from yoi_ticket.store.reader import Store
 
 
@@ -289,21 +290,23 @@ def workspace_text(document: dict[str, Any]) -> str:
 
 def tickets_document(
     store: Store,
-    states: tuple[str, ...] = (),
+    states: StateFilter | tuple[str, ...] = (),
     *,
     claimed: bool | None = None,
     pod: str | None = None,
+    limit: int | None = None,
 ) -> dict[str, Any]:
-    """``list --format json``: the store's tickets with their claims (ours and the panel's)."""
+    """``list --format json``: the store's tickets with their claims (ours and the panel's);
+    with ``limit``, the first ``limit`` of them and ``"omitted"``, how many more there are."""
     from yoi_ticket.store.listing import list_tickets, ticket_row
 
     tickets = list_tickets(store, states)
     cells_by_id = claim_cells(Overlay.for_workspace(store.workspace))
     rows = [ticket_row(ticket, cells_by_id.get(ticket.id)) for ticket in tickets]
-    return {
-        "version": JSON_VERSION,
-        "tickets": [row for row in rows if keep_row(row["claim"], claimed, pod)],
-    }
+    rows = [row for row in rows if keep_row(row["claim"], claimed, pod)]
+    if limit is None:
+        return {"version": JSON_VERSION, "tickets": rows}
+    return {"version": JSON_VERSION, "tickets": rows[:limit], "omitted": len(rows[limit:])}
 
 
 def ticket_document(store: Store, ticket_id: str) -> dict[str, Any]:

@@ -1,7 +1,18 @@
-"""``.yoi/ticket.config.toml``: the store root and ``[doctor]`` defaults.
+"""The workspace's configuration: the store root, ``[doctor]`` defaults (``select``,
+``ignore``, ``fail_on``, ``baseline``) and roles.
 
-Unknown sections and keys are ignored (other tools share this file); a file
-that is not valid TOML, or a known key of the wrong type, is a one-line error.
+Two files are read, as yoi reads them (``crates/ticket/src/config.rs``):
+
+- ``.yoi/workspace.toml`` (yoi's workspace settings): when it holds a ``[ticket]`` table,
+  that table is the authority for the store root (``[ticket.backend] root``, default
+  ``.yoi/tickets``) and ``.yoi/ticket.config.toml``'s ``[backend]`` is ignored;
+- ``.yoi/ticket.config.toml``: the store root (``[backend] root``) when the settings
+  have no ``[ticket]`` table, and always our ``[doctor]`` defaults and ``[roles]``.
+
+Unknown sections and keys are ignored (other tools share these files), except an
+unknown ``[doctor]`` key, which is ours and most likely a typo: it becomes a warning in
+:attr:`TicketConfig.warnings`. A file that is not valid TOML, or a known key of the
+wrong type, is a one-line error naming the file.
 """
 
 from __future__ import annotations
@@ -14,8 +25,10 @@ from typing import Any
 from yoi_ticket.errors import ConfigError
 
 CONFIG_PATH = ".yoi/ticket.config.toml"
+SETTINGS_PATH = ".yoi/workspace.toml"
 DEFAULT_STORE_ROOT = ".yoi/tickets"
 FAIL_ON_VALUES = ("error", "warning", "never")
+DOCTOR_KEYS = ("baseline", "fail_on", "ignore", "select")
 MAX_CONFIG_BYTES = 1024 * 1024
 
 
@@ -24,6 +37,7 @@ class DoctorDefaults:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     fail_on: str | None = None
+    baseline: str | None = None  # a path relative to the workspace
 
 
 @dataclass(frozen=True)
@@ -32,67 +46,96 @@ class TicketConfig:
     doctor: DoctorDefaults = field(default_factory=DoctorDefaults)
     roles: tuple[str, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    """What the files hold that nothing reads, one line each (the CLI prints them)."""
 
 
 def load_config(workspace: Path) -> TicketConfig:
-    """Read the workspace's config; a missing file gives the defaults."""
+    """Read the workspace's config files; missing files give the defaults."""
+    raw = _read_toml(workspace, CONFIG_PATH)
+    settings = _read_toml(workspace, SETTINGS_PATH)
+    ticket = settings.get("ticket")
+    if ticket is not None:
+        if not isinstance(ticket, dict):
+            raise ConfigError(f"{SETTINGS_PATH}: [ticket] must be a table")
+        backend = _table(ticket, "backend", SETTINGS_PATH, "ticket.backend")
+        root = _store_root(backend, SETTINGS_PATH, "[ticket.backend]")
+        settings_roles = tuple(_table(ticket, "roles", SETTINGS_PATH, "ticket.roles"))
+    else:
+        backend = _table(raw, "backend", CONFIG_PATH, "backend")
+        root = _store_root(backend, CONFIG_PATH, "[backend]")
+        settings_roles = ()
+    doctor = _table(raw, "doctor", CONFIG_PATH, "doctor")
+    roles = (*settings_roles, *(str(name) for name in _table(raw, "roles", CONFIG_PATH, "roles")))
+    return TicketConfig(
+        store_root=root,
+        doctor=_doctor_defaults(doctor),
+        roles=tuple(dict.fromkeys(roles)),
+        raw=raw,
+        warnings=tuple(
+            f"{CONFIG_PATH}: unknown key {key!r} in [doctor] (known: {', '.join(DOCTOR_KEYS)})"
+            for key in doctor
+            if key not in DOCTOR_KEYS
+        ),
+    )
+
+
+def _read_toml(workspace: Path, relative: str) -> dict[str, Any]:
+    """The TOML document at ``workspace/relative``; ``{}`` when there is no such file."""
     from yoi_ticket.files.fsutil import read_regular
 
-    path = workspace / CONFIG_PATH
     try:
-        data = read_regular(path, MAX_CONFIG_BYTES)
+        data = read_regular(workspace / relative, MAX_CONFIG_BYTES)
     except FileNotFoundError:
-        return TicketConfig()
+        return {}
     except OSError as exc:
-        raise ConfigError(f"cannot read {CONFIG_PATH}: {exc.strerror or exc}") from None
+        raise ConfigError(f"cannot read {relative}: {exc.strerror or exc}") from None
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - exercised on Python 3.10 only
         import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
     if len(data) > MAX_CONFIG_BYTES:
-        raise ConfigError(f"{CONFIG_PATH} is larger than {MAX_CONFIG_BYTES} bytes")
+        raise ConfigError(f"{relative} is larger than {MAX_CONFIG_BYTES} bytes")
     try:
-        raw = tomllib.loads(data.decode("utf-8-sig"))
+        document: dict[str, Any] = tomllib.loads(data.decode("utf-8-sig"))
+        return document
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{CONFIG_PATH} is not valid TOML: {exc}") from None
+        raise ConfigError(f"{relative} is not valid TOML: {exc}") from None
     except RecursionError:
-        raise ConfigError(f"{CONFIG_PATH} is not valid TOML: nested too deeply") from None
-    return TicketConfig(
-        store_root=_store_root(raw),
-        doctor=_doctor_defaults(raw),
-        roles=tuple(str(name) for name in _table(raw, "roles")),
-        raw=raw,
-    )
+        raise ConfigError(f"{relative} is not valid TOML: nested too deeply") from None
 
 
-def _table(raw: dict[str, Any], name: str) -> dict[str, Any]:
+def _table(raw: dict[str, Any], name: str, path: str, shown: str) -> dict[str, Any]:
     value = raw.get(name, {})
     if not isinstance(value, dict):
-        raise ConfigError(f"{CONFIG_PATH}: [{name}] must be a table")
+        raise ConfigError(f"{path}: [{shown}] must be a table")
     return value
 
 
-def _store_root(raw: dict[str, Any]) -> str:
-    root = _table(raw, "backend").get("root", DEFAULT_STORE_ROOT)
+def _store_root(backend: dict[str, Any], path: str, section: str) -> str:
+    root = backend.get("root", DEFAULT_STORE_ROOT)
     if not isinstance(root, str) or not root.strip():
-        raise ConfigError(f"{CONFIG_PATH}: [backend] root must be a non-empty string")
+        raise ConfigError(f"{path}: {section} root must be a non-empty string")
     candidate = Path(root)
     if candidate.is_absolute() or ".." in candidate.parts:
-        raise ConfigError(
-            f"{CONFIG_PATH}: [backend] root {root!r} must be a path inside the workspace"
-        )
+        raise ConfigError(f"{path}: {section} root {root!r} must be a path inside the workspace")
     return candidate.as_posix()
 
 
-def _doctor_defaults(raw: dict[str, Any]) -> DoctorDefaults:
-    doctor = _table(raw, "doctor")
+def _doctor_defaults(doctor: dict[str, Any]) -> DoctorDefaults:
     fail_on = doctor.get("fail_on")
     if fail_on is not None and fail_on not in FAIL_ON_VALUES:
         raise ConfigError(
             f"{CONFIG_PATH}: [doctor] fail_on must be one of {', '.join(FAIL_ON_VALUES)}"
         )
+    baseline = doctor.get("baseline")
+    if baseline is not None and (not isinstance(baseline, str) or not baseline.strip()):
+        raise ConfigError(f"{CONFIG_PATH}: [doctor] baseline must be a non-empty path")
     return DoctorDefaults(
-        select=_codes(doctor, "select"), ignore=_codes(doctor, "ignore"), fail_on=fail_on
+        select=_codes(doctor, "select"),
+        ignore=_codes(doctor, "ignore"),
+        fail_on=fail_on,
+        baseline=baseline,
     )
 
 

@@ -3,10 +3,51 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from yoi_ticket.store.models import Ticket
+from yoi_ticket.errors import UsageError
+from yoi_ticket.store.models import V1_STATUSES, V1_WORKFLOW_STATES, Ticket
 from yoi_ticket.store.reader import RESOLUTION, Store, TicketLocation
+
+ACTIVE = "active"
+ALL = "all"
+STATES = tuple(dict.fromkeys((*V1_WORKFLOW_STATES, *V1_STATUSES)))
+"""Every state a ticket of either layout can be in (v2 ``state``, v1 ``workflow_state``
+and ``status``)."""
+STATE_WORDS = (ACTIVE, ALL, *STATES)
+"""What ``list --state`` accepts: yoi's ``active`` and ``all``, and the states."""
+
+
+@dataclass(frozen=True)
+class StateFilter:
+    """The tickets ``list --state`` keeps. ``active`` is yoi's: every ticket not closed
+    (a ticket without a readable state counts as not closed)."""
+
+    states: frozenset[str] = frozenset()  # empty: every ticket
+    active: bool = False
+
+    def keeps(self, state: str | None) -> bool:
+        if not self.states and not self.active:
+            return True
+        return state in self.states or (self.active and state != "closed")
+
+
+def state_filter(values: Iterable[str]) -> StateFilter:
+    """``--state`` values (repeated, comma-separated, any case) as a filter; an unknown word
+    is a usage error."""
+    words = [word.strip().lower() for value in values for word in value.split(",")]
+    words = [word for word in words if word]
+    for word in words:
+        if word not in STATE_WORDS:
+            raise UsageError(
+                f"unknown --state {word!r}",
+                hint=f"use {ACTIVE}, {ALL}, or states: {', '.join(STATES)}",
+            )
+    if ALL in words:
+        return StateFilter()
+    return StateFilter(frozenset(words) - {ACTIVE}, active=ACTIVE in words)
 
 
 def ticket_row(ticket: Ticket, claim: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -21,13 +62,20 @@ def ticket_row(ticket: Ticket, claim: dict[str, Any] | None = None) -> dict[str,
     }
 
 
-def list_tickets(store: Store, states: tuple[str, ...] = ()) -> list[Ticket]:
-    """Every ticket of the store (sorted by id), optionally only those in ``states``."""
-    tickets = [store.load(location) for location in store.scan().locations]
+def list_tickets(
+    store: Store,
+    states: StateFilter | tuple[str, ...] = (),
+    *,
+    locations: Iterable[TicketLocation] | None = None,
+) -> list[Ticket]:
+    """Every ticket of the store (or at ``locations``), sorted by id, optionally only those
+    ``states`` keeps (a :class:`StateFilter`, or a tuple of states)."""
+    if not isinstance(states, StateFilter):
+        states = StateFilter(frozenset(states))
+    found = store.scan().locations if locations is None else locations
+    tickets = [store.load(location) for location in found]
     tickets.sort(key=lambda t: (t.id, t.path))
-    if states:
-        tickets = [t for t in tickets if t.state in states]
-    return tickets
+    return [ticket for ticket in tickets if states.keeps(ticket.state)]
 
 
 def ticket_details(

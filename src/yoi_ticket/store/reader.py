@@ -69,6 +69,7 @@ class Store:
         self.root_rel = self.config.store_root
         self.root = workspace / self.root_rel
         self._scan: StoreScan | None = None
+        self._buckets: dict[str, bool] = {}
 
     def rel(self, path: Path | str) -> str:
         """Workspace-relative ``/`` path of an absolute path inside the workspace."""
@@ -129,6 +130,29 @@ class Store:
             is_symlink=is_link,
             escapes=escapes,
         )
+
+    def folder_of(self, path: str) -> str | None:
+        """The ticket folder holding ``path`` (both workspace-relative, ``/``-separated):
+        ``<root>/<id>``, or ``<root>/<bucket>/<id>`` in a v1 bucket; ``None`` for a path
+        outside the store, directly in its root or under a hidden name. Judged from the
+        names and one look into each bucket folder, without a scan."""
+        prefix = self.root_rel.rstrip("/") + "/"
+        if not path.startswith(prefix):
+            return None
+        parts = path[len(prefix) :].split("/", 2)
+        if len(parts) < 2 or parts[0].startswith("."):
+            return None
+        if self._holds_folders(parts[0]):
+            if len(parts) < 3 or parts[1].startswith("."):
+                return None
+            return f"{prefix}{parts[0]}/{parts[1]}"
+        return prefix + parts[0]
+
+    def _holds_folders(self, name: str) -> bool:
+        """Whether ``<root>/<name>`` is a v1 bucket (not a ticket folder named ``open``)."""
+        if name not in self._buckets:
+            self._buckets[name] = name in V1_BUCKETS and _is_bucket(str(self.root / name))
+        return self._buckets[name]
 
     def iter_tickets(self) -> Iterator[Ticket]:
         for location in self.scan().locations:
@@ -215,15 +239,28 @@ class Store:
     def exists(self, ticket_id: str) -> bool:
         return self.locate(ticket_id) is not None
 
+    def resolve_id(self, ticket_id: str) -> str:
+        """``ticket_id`` as the store spells it: a folder of that exact name first, else the
+        one folder whose name matches it without regard to case (``00001ksk...`` is
+        ``00001KSK...``); ``ticket_id`` unchanged when there is no such folder or more than
+        one."""
+        if self.exists(ticket_id):
+            return ticket_id
+        wanted = ticket_id.casefold()
+        found = {loc.id for loc in self.scan().locations if loc.id.casefold() == wanted}
+        return found.pop() if len(found) == 1 else ticket_id
+
     def find(self, id_or_prefix: str) -> TicketLocation:
-        """Resolve a ticket id or an unambiguous prefix of one."""
+        """Resolve a ticket id or an unambiguous prefix of one; ids match without regard to
+        case, but an exact match wins."""
         locations = self.scan().locations
         exact = [loc for loc in locations if loc.id == id_or_prefix]
         if exact:
             return exact[0]
-        matches = (
-            [loc for loc in locations if loc.id.startswith(id_or_prefix)] if id_or_prefix else []
-        )
+        wanted = id_or_prefix.casefold()
+        matches = [loc for loc in locations if loc.id.casefold() == wanted]
+        if not matches and wanted:
+            matches = [loc for loc in locations if loc.id.casefold().startswith(wanted)]
         if len(matches) == 1:
             return matches[0]
         if not matches:

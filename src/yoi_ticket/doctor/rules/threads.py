@@ -64,9 +64,11 @@ def malformed_header(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
     E,
     "ticket",
     "Event without a valid `at` time",
-    why="Upstream: yes. "
-    "Events are ordered and merged by their `at` time; an event without one cannot be "
-    "placed in the thread's history.",
+    why="Upstream: yes for a missing or blank `at`; stricter than upstream for an `at` "
+    "that is not an RFC 3339 time, which upstream's doctor accepts. Events are ordered and "
+    "merged by their `at` time (the merge driver places each event by it); an event "
+    "without a readable time cannot be placed in the thread's history. yoi writes every "
+    "`at` as an RFC 3339 UTC time, so an unreadable one was written by hand or damaged.",
     example="<!-- event: comment author: hare -->",
     fix="Add 'at: <RFC 3339 UTC time>' to the header.",
 )
@@ -318,8 +320,11 @@ def updated_at_stale(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
     E,
     "ticket",
     "Event without author",
-    why="Every event records who wrote it; anonymous events cannot be audited and break "
-    "tools that attribute work to Pods and people.",
+    why="Upstream: only for `state_changed` and `intake_summary` (YT203, YT205); for the "
+    "other kinds this check is stricter than upstream's doctor, on purpose. Every event "
+    "records who wrote it; anonymous events cannot be audited and break tools that "
+    "attribute work to Pods and people. yoi writes an `author` in every event it writes, "
+    "so an event without one was written by hand or damaged by a merge resolution.",
     example="<!-- event: comment at: 2026-06-07T22:02:25Z -->",
     fix="Add 'author: NAME' (quote it if it contains spaces).",
 )

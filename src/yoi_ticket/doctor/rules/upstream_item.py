@@ -158,7 +158,9 @@ def upstream_unreadable_item(ctx: DoctorContext, ticket: Ticket) -> Iterator[Fin
     "the timestamps, assignee, readiness, queued_by, priority and the other scalar fields "
     "must be a string or null, labels and risk_flags a list of strings, and no field (an "
     "unknown one included) may hold a nested mapping or a list item that is not a string; "
-    "every key must be a string. Any other value makes upstream reject the ticket.",
+    "every key must be a string. Any other value makes upstream reject the ticket. A null "
+    "list (`risk_flags: null`) passes: it is how an empty optional field is written, and "
+    "it loses nothing.",
     example="priority: 1      assignee: false      readiness: [a]      extra: {a: b}",
     fix="Quote the value (priority: '1'), or write the list as strings.",
 )
