@@ -32,6 +32,9 @@ from harness.history import (
     thread_path,
     write,
 )
+from yoi_ticket.git import open_repo
+from yoi_ticket.merge.history import merges_given
+from yoi_ticket.merge.restore import apply_plan, plan_restore
 
 pytestmark = pytest.mark.usefixtures("git_object_format")
 
@@ -324,3 +327,25 @@ def test_outside_a_git_repository_is_a_usage_error(
     assert result.stderr.startswith(
         f"error: restore-events needs a git repository, and {workspace} is not inside one\n"
     )
+
+
+def test_a_thread_changed_between_planning_and_writing_is_left_alone(repo: Path) -> None:
+    """Nothing is written over a change made meanwhile; its item.md is left alone too."""
+    both_sides(repo, [A1], [B1])
+    merge_by_hand(repo, "topic", resolve=keep("main", THREAD, ITEM))
+    opened = open_repo(repo)
+    assert opened is not None
+    try:
+        plan = plan_restore(repo, opened, merges_given(opened, ["HEAD"]))
+    finally:
+        opened.close()
+    assert [edit.path for edit in plan.edits] == [THREAD, ITEM]
+    meanwhile = read(repo, THREAD) + A2  # someone appends an event meanwhile
+    write(repo, THREAD, meanwhile)
+    item = read(repo, ITEM)
+    assert apply_plan(repo, plan) == []
+    assert (read(repo, THREAD), read(repo, ITEM)) == (meanwhile, item)
+    assert [(s.path, s.reason) for s in plan.skipped] == [
+        (THREAD, "changed while restoring; left alone"),
+        (ITEM, f"left alone: {THREAD} was not rewritten"),
+    ]

@@ -69,6 +69,7 @@ class FileEdit:
     path: str  # workspace-relative
     old: bytes  # the file as read: it is replaced only if it still holds these bytes
     new: str
+    after: str | None = None  # an item.md's thread: not written unless that one was
 
 
 @dataclass
@@ -111,21 +112,30 @@ def plan_restore(
 def apply_plan(workspace: Path, plan: RestorePlan) -> list[str]:
     """Write the plan's edits; the paths written. A file that no longer holds what was read
     is left alone (and said in ``plan.skipped``)."""
-    written = []
+    written: list[str] = []
     for edit in plan.edits:
-        path = workspace / edit.path
-        try:
-            current = read_regular(path, textfile.MAX_FILE_BYTES, follow_symlinks=False)
-            mode = stat.S_IMODE(os.lstat(path).st_mode)
-        except OSError as exc:
-            plan.skipped.append(Skipped(edit.path, "file", f"cannot read: {exc.strerror or exc}"))
+        if edit.after is not None and edit.after not in written:
+            reason = f"left alone: {edit.after} was not rewritten"
+            plan.skipped.append(Skipped(edit.path, "updated_at", reason))
             continue
-        if current != edit.old:
-            plan.skipped.append(Skipped(edit.path, "file", "changed while restoring; left alone"))
-            continue
-        write_text_atomic(path, edit.new, mode=mode)
-        written.append(edit.path)
+        problem = _write(workspace / edit.path, edit)
+        if problem is not None:
+            plan.skipped.append(Skipped(edit.path, "file", problem))
+        else:
+            written.append(edit.path)
     return written
+
+
+def _write(path: Path, edit: FileEdit) -> str | None:
+    """Replace ``path`` with the edit, if it still holds what was read; or why not."""
+    try:
+        current = read_regular(path, textfile.MAX_FILE_BYTES, follow_symlinks=False)
+        if current != edit.old:
+            return "changed while restoring; left alone"
+        write_text_atomic(path, edit.new, mode=stat.S_IMODE(os.lstat(path).st_mode))
+    except OSError as exc:
+        return f"cannot be rewritten: {exc.strerror or exc}; left alone"
+    return None
 
 
 def plan_diff(plan: RestorePlan, top: Callable[[str], str]) -> str:
@@ -276,7 +286,7 @@ def _plan_item(workspace: Path, thread: str, events: list[Event], plan: RestoreP
     if isinstance(changed, str):
         plan.skipped.append(Skipped(path, "updated_at", f"{changed}; left alone"))
     elif changed is not None:
-        plan.edits.append(FileEdit(path, raw, changed[0]))
+        plan.edits.append(FileEdit(path, raw, changed[0], after=thread))
         plan.updated.append((path, changed[1], at))
 
 
