@@ -453,3 +453,38 @@ def test_the_ci_workflow_checks_the_range_a_push_brought(tmp_path: Path, before:
     add_event(repo, A2)
     done = push_check(repo, head, commit_all(repo, "carol"))
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+
+
+# ---------------------------------------------------------------- tickets the merge removed
+
+
+def test_a_ticket_the_merge_left_out_loses_the_events_nobody_deleted(tmp_path: Path) -> None:
+    """``git merge -s ours`` keeps none of the other side: a ticket it added is gone."""
+    repo = store_repo(tmp_path)
+    new_ticket = f"{STORE}/00001KT0ZZZZZ"
+
+    def create(repo: Path) -> None:
+        (repo / new_ticket / "artifacts").mkdir(parents=True)
+        write(repo, f"{new_ticket}/item.md", read(repo, ITEM))
+        write(repo, f"{new_ticket}/thread.md", B1.lstrip("\n"))
+        write(repo, f"{new_ticket}/artifacts/.gitkeep", "")
+
+    on_branch(repo, "topic", create)
+    git(repo, "merge", "-q", "-s", "ours", "--no-edit", "topic")
+    [lost] = yt5(repo, merges="main")
+    assert (lost.code, lost.path) == ("YT505", f"{new_ticket}/thread.md")
+    assert lost.message.endswith(f", line 1; the merge removed the thread): {header(B1)}")
+
+
+def test_a_ticket_deleted_on_one_side_stays_deleted_but_the_others_new_events_count(
+    tmp_path: Path,
+) -> None:
+    repo = store_repo(tmp_path)
+    on_branch(repo, "topic", lambda r: add_event(r, B1, ticket=OTHER))
+    on_branch(repo, "cleanup", lambda r: git(r, "rm", "-q", "-r", f"{STORE}/{OTHER}"))
+    git(repo, "merge", "-q", "--no-edit", "cleanup")  # main deletes OTHER
+    assert yt5(repo, merges="main") == []  # untouched elsewhere: deleted on purpose
+    merge_by_hand(repo, "topic", resolve=lambda r: git(r, "rm", "-q", "-r", f"{STORE}/{OTHER}"))
+    [lost] = yt5(repo, merges="main")  # the base's events were deleted on purpose; B1 not
+    assert (lost.code, lost.path) == ("YT505", thread_path(OTHER))
+    assert lost.message.endswith(f"; the merge removed the thread): {header(B1)}")

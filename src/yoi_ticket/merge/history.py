@@ -58,6 +58,7 @@ class ThreadLoss:
     path: str  # the thread in the merge result (workspace-relative)
     parent_path: str  # the same ticket's thread in that parent (another path if moved)
     lost: LostEvent
+    removed: bool = False  # the merge result has no such thread (not even moved)
 
     @property
     def parent(self) -> str:
@@ -222,14 +223,15 @@ def _losses(
     """The losses of one merge, from what its result changed against each parent."""
     changed = [{c.path: c for c in block if _is_thread(c.path)} for block in changes]
     results = {path: c.new for block in changed for path, c in block.items() if c.new}
-    if not results:
-        return []
     versions = [_parent_versions(threads, block, results) for block in changed]
+    checks: list[tuple[str, str | None, list[Version | None]]] = [
+        (path, blob, [version.get(path) for version in versions]) for path, blob in results.items()
+    ]
+    checks += [(path, None, found) for path, found in _removed(changed, versions).items()]
     losses: list[ThreadLoss] = []
     base: list[str | None] | None = None  # the merge base, asked for once, when needed
-    for path, blob in sorted(results.items()):
-        result = threads.events(blob)
-        found = [version.get(path) for version in versions]
+    for path, blob, found in sorted(checks, key=lambda check: check[0]):
+        result = threads.events(blob) if blob is not None else []
         if result is None or not _lacks_some(threads, blob, found):
             continue
         parents = [threads.events(v[1]) if v is not None else None for v in found]
@@ -242,8 +244,26 @@ def _losses(
         for lost in lost_events(base_events, parents, result):
             parent_version = found[lost.parent]
             assert parent_version is not None  # only a parent's events can be lost
-            losses.append(ThreadLoss(merge, path, parent_version[0], lost))
+            losses.append(ThreadLoss(merge, path, parent_version[0], lost, blob is None))
     return losses
+
+
+def _removed(
+    changed: list[dict[str, TreeChange]], versions: list[dict[str, Version]]
+) -> dict[str, list[Version | None]]:
+    """The threads parents have that the result lacks and that no move explains (removed
+    by the merge), each with its version in every parent."""
+    followed = {version[0] for found in versions for version in found.values()}
+    removed: dict[str, list[Version | None]] = {}
+    for block in changed:
+        for path, change in block.items():
+            if change.status == "D" and change.old and path not in followed:
+                removed[path] = [_old(other.get(path)) for other in changed]
+    return removed
+
+
+def _old(change: TreeChange | None) -> Version | None:
+    return (change.path, change.old) if change is not None and change.old else None
 
 
 def _parent_versions(
@@ -299,9 +319,10 @@ def follow_moves(
     return pairs
 
 
-def _lacks_some(threads: ThreadCache, result: str, found: list[Version | None]) -> bool:
-    """Whether some parent has an event (by header and body) that the result lacks."""
-    keys = threads.keys(result)
+def _lacks_some(threads: ThreadCache, result: str | None, found: list[Version | None]) -> bool:
+    """Whether some parent has an event (by header and body) that the result (``None``: no
+    thread) lacks."""
+    keys = threads.keys(result) if result is not None else frozenset()
     return any(v is not None and v[1] != result and not threads.keys(v[1]) <= keys for v in found)
 
 

@@ -300,7 +300,8 @@ def edited_thread_events(ctx: DoctorContext, subject: None) -> Iterator[Finding]
 def _where(loss: ThreadLoss) -> str:
     """The parent and the event's line there (and the thread's path, if the merge moved it)."""
     moved = f" of {loss.parent_path}" if loss.parent_path != loss.path else ""
-    return f"{loss.parent[:12]}, line {loss.lost.event.line}{moved}"
+    removed = "; the merge removed the thread" if loss.removed else ""
+    return f"{loss.parent[:12]}, line {loss.lost.event.line}{moved}{removed}"
 
 
 def _restore_hint(ctx: DoctorContext, loss: ThreadLoss) -> str:
