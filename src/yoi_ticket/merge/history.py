@@ -10,12 +10,13 @@ For each merge (a merge commit, or the merge being committed, whose result is th
    sides, so a range of hundreds of merges costs one process; blobs are then read by id
    from the one ``git cat-file --batch`` (each read once, the parsed threads kept for
    the next merges).
-2. The threads to check: the result's ``thread.md`` files that differ from a parent.
+2. The threads to check: the result's ``thread.md`` files that differ from a parent, and
+   the threads a parent has that the result lacks (removed by the merge: their events
+   count as lost unless a parent deleted them on purpose).
 3. A ticket that the merge moved or renamed (a v1 bucket folder to a flat v2 folder,
    ``open/`` to ``closed/``) is followed: a parent's thread that the result no longer has
    at its path is paired with the result thread that the parent lacks and that holds the
-   most of its events (a tie is not guessed: the thread then counts as deleted, like a
-   ticket the merge removed, and is not checked).
+   most of its events (a tie is not guessed: the thread then counts as removed).
 4. The events are compared by :func:`~yoi_ticket.merge.conflicts.lost_events`. The merge
    base, needed only to tell an event deleted on purpose from one lost, is asked for only
    when a parent has an event that the result lacks; most merges need no git process.

@@ -234,7 +234,7 @@ def would_conflict(ctx: DoctorContext, subject: None) -> Iterator[Finding]:
     "state changes vanish from history. Checked for HEAD when it is a merge commit, for "
     "--merge-commit REV, for every merge of --merges RANGE, and (with --staged) for a merge "
     "being committed. A ticket the merge moved (a v1 bucket folder to a flat v2 one) is "
-    "followed to its new folder.",
+    "followed to its new folder; one it removed loses the events no parent deleted.",
     example="parent 1: ... comment by alice at 09:00, review by carol at 11:00\n"
     "parent 2: ... comment by alice at 09:00, decision by bob at 10:00\n"
     "merge:    ... comment by alice at 09:00, review by carol at 11:00   (decision lost)",
