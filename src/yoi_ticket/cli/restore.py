@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 RevisionsArgument = Annotated[
     list[str],
     typer.Argument(
-        metavar="RANGE|REV...",
+        metavar="RANGE|REV",
         help="Revision ranges (main~300..main) whose merges to restore from, or merge commits.",
         show_default=False,
     ),
