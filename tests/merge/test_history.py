@@ -273,23 +273,6 @@ def test_merges_cli_reports_each_merge_and_exits_1(tmp_path: Path) -> None:
     assert done.stdout.startswith(f"::error file={THREAD},title=YT505::merge {merge[:12]} dropped")
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["--merges", "nothere..main"], "error: --merges nothere..main: not a revision range"),
-        (["--merges", "-x"], "error: --merges '-x': not a revision range"),
-        (["--merges", "main", "--merge-commit", "main"], "error: --merges and --merge-commit"),
-        (["--merges", "main", "--staged"], "error: --merges and --staged do not go together"),
-    ],
-)
-def test_merges_usage_errors_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
-    repo = store_repo(tmp_path)
-    done = doctor(repo, *args)
-    assert done.returncode == 2, done.stdout + done.stderr
-    assert done.stderr.startswith(message)
-    assert done.stdout == ""
-
-
 # ---------------------------------------------------------------- how git is read
 
 
