@@ -2,7 +2,9 @@
 test_fuzz.py. Prints what it did and how many failures it saw (exit 1 if any).
 
     python bench/stress.py                  # 32 x 200 claim rounds, 8 x 250 sessions,
-                                            # 500 random kills, 2,000 examples per parser
+                                            # 500 random kills, 40 launches under signals,
+                                            # 30 rounds of repeated launches,
+                                            # 2,000 examples per parser
     python bench/stress.py --quick          # a few of each (a smoke run)
     python bench/stress.py --rounds 50 --kills 100 --examples 500
 
@@ -168,6 +170,40 @@ def random_kills(root: Path, kills: int, seed: int) -> Callable[[Section], None]
     return body
 
 
+# --- launches: signals, orphaned commands, repeated launches ------------------------------
+
+
+def launch_signals(root: Path, rounds: int, seed: int) -> Callable[[Section], None]:
+    def body(section: Section) -> None:
+        from harness.launch_scenarios import launches_under_signals
+        from harness.overlay import TICKETS
+
+        overlay = fresh_overlay(root, "launch-signals")
+        report = launches_under_signals(overlay, TICKETS[0], root / "launch-signals", rounds, seed)
+        section.counts = {"launches": report.rounds, **report.counts}
+        section.failures = report.failures
+
+    return body
+
+
+def repeated_launches(root: Path, rounds: int) -> Callable[[Section], None]:
+    def body(section: Section) -> None:
+        from harness.launch_scenarios import repeated_launches
+        from harness.overlay import TICKETS
+        from harness.workers import Gang
+
+        overlay = fresh_overlay(root, "launch-repeat")
+        gang = Gang(root / "gang-launch-repeat", 2)
+        try:
+            report = repeated_launches(gang, overlay, TICKETS[0], root / "launch-repeat", rounds)
+        finally:
+            gang.close()
+        section.counts = {"rounds": report.rounds, **report.counts}
+        section.failures = report.failures
+
+    return body
+
+
 def fuzz(examples: int) -> Callable[[Section], None]:
     def body(section: Section) -> None:
         os.environ["YOI_FUZZ_EXAMPLES"] = str(examples)  # read when test_fuzz is imported
@@ -213,12 +249,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=200, help="operations per player")
     parser.add_argument("--kills", type=int, default=500)
     parser.add_argument("--examples", type=int, default=2000, help="per fuzzed property")
+    parser.add_argument("--launch-rounds", type=int, default=40, help="launches under signals")
+    parser.add_argument("--repeat-rounds", type=int, default=30, help="repeated launches")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--quick", action="store_true", help="a few of each")
     args = parser.parse_args(argv)
     if args.quick:
         args.racers, args.rounds, args.writers, args.sessions = 4, 2, 2, 3
         args.players, args.steps, args.kills, args.examples = 2, 5, 5, 5
+        args.launch_rounds, args.repeat_rounds = 2, 2
 
     root = Path(tempfile.mkdtemp(prefix="yoi-stress-"))
     home = root / "home"
@@ -236,6 +275,10 @@ def main(argv: list[str] | None = None) -> int:
                 "claim/release/reclaim mix", interleaved(root, args.players, args.steps, args.seed)
             ),
             run_section("SIGKILL at random moments", random_kills(root, args.kills, args.seed)),
+            run_section(
+                "launch under signals", launch_signals(root, args.launch_rounds, args.seed)
+            ),
+            run_section("repeated launches", repeated_launches(root, args.repeat_rounds)),
             run_section("fuzzed parsers", fuzz(args.examples)),
         ]
     finally:

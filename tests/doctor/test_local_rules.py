@@ -205,6 +205,40 @@ def test_a_launcher_killed_with_sigkill_leaves_a_dead_pending_launch(
     assert diagnostics[0].hint == "yoi ticket doctor --fix removes it"
 
 
+def test_a_launcher_killed_alone_leaves_an_orphaned_launch_fix_never_removes(
+    overlay: Overlay, tmp_path: Path
+) -> None:
+    from harness.launches import finish, start_cli_launch, started, stop_command
+
+    folder = tmp_path / "spawns"
+    launcher = start_cli_launch(overlay, READY, "coder-1", folder)
+    (command,) = started(folder)
+    os.kill(launcher.pid, signal.SIGKILL)
+    finish(launcher)
+    try:
+        pending = str(overlay.pending_path(READY))
+        (diagnostic,) = local(overlay.workspace)
+        assert (diagnostic.code, diagnostic.severity.value, diagnostic.path) == (
+            "YT417",
+            "warning",
+            pending,
+        )
+        assert diagnostic.message == (
+            f"orphaned launch of Pod 'coder-1' (role coder) for {READY}: its launcher"
+            f" (pid {launcher.pid}) is gone, its command (pid {command}) still runs"
+        )
+        assert diagnostic.hint == (
+            f"wait for pid {command} to end (or kill {command}), then claim {READY} for the"
+            f" Pod if it started: yoi ticket claim {READY} --pod coder-1 --role coder"
+        )
+        fixed = run_doctor(overlay.workspace, DoctorOptions(select=("YT4",), fix=True))
+        assert [d.code for d in fixed.diagnostics] == ["YT417"] and fixed.fixes == []
+        assert os.path.exists(pending)
+    finally:
+        stop_command(command)
+    assert [d.code for d in local(overlay.workspace)] == ["YT406"]
+
+
 def test_a_pending_record_nobody_locks_is_dead(overlay: Overlay) -> None:
     overlay.ensure()
     record = {

@@ -64,7 +64,8 @@ def start_launch(
     overlay: Overlay, ticket_id: str, pod: str, pid_file: Path
 ) -> subprocess.Popen[bytes]:
     """A real ``launch`` (role coder) of a sleeping command that writes its pid to
-    ``pid_file``; returns once the command runs. The launcher has its own process group,
+    ``pid_file``; returns once the command runs and its pid is in the pending record
+    (the launcher's last write before it waits). The launcher has its own process group,
     so a test can kill it whole."""
     process = subprocess.Popen(
         [
@@ -75,4 +76,16 @@ def start_launch(
         start_new_session=True,
     )
     wait_for(pid_file)
+    record = overlay.pending_path(ticket_id)
+    deadline = time.monotonic() + 30
+    while f'"command_pid": {pid_file.read_text().strip()}' not in _text(record):
+        assert time.monotonic() < deadline, "the launch never recorded its command"
+        time.sleep(0.01)
     return process
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""

@@ -23,6 +23,7 @@ from harness.checks import (
     replay_history,
     temp_files,
 )
+from harness.launches import wait_for_launch_commands
 from harness.workers import Gang, Result, Worker, cli_job, overlay_env
 from yoi_ticket.overlay.claims import release
 from yoi_ticket.overlay.folder import Overlay
@@ -275,6 +276,7 @@ def random_kills(
             report.failures.append(f"{where}: exit {result.rc}: {result.err}")
         if result.rc == KILLED:
             report.kills[op[0]] = report.kills.get(op[0], 0) + 1
+            wait_for_launch_commands(overlay)  # a killed launcher's command ends on its own
         report.failures.extend(f"{where}: {p}" for p in check_overlay(overlay))
         report.failures.extend(f"{where}: {p}" for p in locks_free_now(overlay))
         if number % doctor_every == doctor_every - 1 or number == count - 1:

@@ -59,7 +59,7 @@ def test_overlay_is_0700_and_its_files_0600_whatever_the_umask(
     overlay = Overlay.for_workspace(workspace)
     os.umask(mask)
     claim(overlay, TICKET, "coder-1", "coder")
-    assert run_launch(overlay, OTHER_TICKET, "reviewer-1", "reviewer", ["true"]) == 0
+    assert run_launch(overlay, OTHER_TICKET, "reviewer-1", "reviewer", ["true"]).status == 0
     os.umask(0o022)
 
     modes = {}
@@ -86,7 +86,7 @@ def test_nothing_is_written_inside_the_workspace(workspace: Path) -> None:
     overlay = Overlay.for_workspace(workspace)
     claim(overlay, TICKET, "coder-1", "coder")
     record_session(overlay, "intake-1", "intake")
-    assert run_launch(overlay, OTHER_TICKET, "coder-2", "coder", ["true"]) == 0
+    assert run_launch(overlay, OTHER_TICKET, "coder-2", "coder", ["true"]).status == 0
     assert git(workspace, "status", "--porcelain", "--ignored").stdout == ""
     assert not overlay.root.is_relative_to(workspace)
 

@@ -28,6 +28,7 @@ from harness.checks import (
     locks_free_now,
     temp_files,
 )
+from harness.launches import wait_for_launch_commands
 from harness.overlay import TICKETS, small_workspace
 from harness.reliability import KILLED, random_kills
 from harness.workers import Worker, cli_job, overlay_env
@@ -97,6 +98,8 @@ class Case:
     pending: bool = False  # a dead pending record is left
     session: bool = False  # the Pod's role session relates to TICKET (s1: exists)
     before: str | None = None  # who held TICKET before (claimed with a session)
+    starting: bool = False  # a launch's claim was written: it is starting, so launching
+    # again is refused (the Pod may be on its way) and ``claim`` completes the session
 
 
 CASES = [
@@ -118,12 +121,13 @@ CASES = [
     Case(LAUNCH, "pending.after_temp_write", None, temp=True),
     Case(LAUNCH, "pending.after_replace", None, pending=True),
     Case(LAUNCH, "launch.after_pending_write", None, pending=True),
+    Case(LAUNCH, "launch.after_command_start", None, pending=True),
     Case(LAUNCH, "launch.after_command_exit", None, pending=True),
     Case(LAUNCH, "launch.after_temp_write", None, temp=True, pending=True),
-    Case(LAUNCH, "launch.after_link", "c1", temp=True, pending=True),
-    Case(LAUNCH, "launch.after_history", "c1", pending=True),
-    Case(LAUNCH, "launch.before_session", "c1"),
-    Case(LAUNCH, "session.after_replace", "c1", session=True),
+    Case(LAUNCH, "launch.after_link", "c1", temp=True, pending=True, starting=True),
+    Case(LAUNCH, "launch.after_history", "c1", pending=True, starting=True),
+    Case(LAUNCH, "launch.before_session", "c1", starting=True),
+    Case(LAUNCH, "session.after_replace", "c1", session=True, starting=True),
 ]
 
 
@@ -142,6 +146,7 @@ def test_a_kill_at_each_fault_point_leaves_old_or_new_state_and_safe_leftovers(
     code, err = run(worker, overlay, *case.command, fault=f"{case.fault}:die")
 
     assert code == KILLED, f"the fault point {case.fault} was not reached: {err}"
+    wait_for_launch_commands(overlay)  # a command the launcher left holds its lock a moment
     assert claim_holders(overlay).get(TICKET) == case.holder
     assert bool(temp_files(overlay)) == case.temp
     assert bool(list(overlay.pending_dir.glob("*.json"))) == case.pending
@@ -155,7 +160,12 @@ def test_a_kill_at_each_fault_point_leaves_old_or_new_state_and_safe_leftovers(
 
     # The next operation succeeds at once and ends in the state the interrupted one wanted.
     started = time.monotonic()
-    code, err = run(worker, overlay, *case.command)
+    if case.starting:
+        code, err = run(worker, overlay, *case.command)
+        assert code == 1 and "(role coder, status starting)" in err, err
+        code, err = run(worker, overlay, *CLAIM)
+    else:
+        code, err = run(worker, overlay, *case.command)
     assert time.monotonic() - started < 20
     if case.command == RELEASE and case.holder is None:
         assert (code, err.splitlines()[0]) == (1, f"error: ticket {TICKET} has no local claim")
@@ -288,6 +298,8 @@ def test_kills_at_random_moments_never_leave_a_broken_overlay(
     assert report.attempts == RANDOM_KILLS
     assert report.killed >= RANDOM_KILLS // 2, report.kills
     assert report.doctor_checks == RANDOM_KILLS // 4
-    code, err = run(worker, overlay, "reclaim", TICKET, "--pod", "last", "--role", "coder")
+    # --force: the last holder may be a launch's claim, starting (not stale) for a while
+    force = ("reclaim", TICKET, "--pod", "last", "--role", "coder", "--force")
+    code, err = run(worker, overlay, *force)
     assert (code, err) == (0, "")
     assert json.loads(overlay.claim_path(TICKET).read_text())["pod_name"] == "last"

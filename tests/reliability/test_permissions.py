@@ -68,7 +68,8 @@ def test_every_overlay_folder_is_0700_and_every_file_0600_whatever_the_umask(
         ("claim", TICKET, "--pod", "c1", "--role", "coder"),
         ("session", "record", "--pod", "i1", "--role", "intake"),
         ("release", TICKET, "--pod", "c1"),
-        ("launch", TICKET, "--pod", "c2", "--role", "coder", "--", "true"),
+        # --grace 0: the launch's claim is stale at once, so that reclaim may take it
+        ("launch", TICKET, "--pod", "c2", "--role", "coder", "--grace", "0", "--", "true"),
         ("reclaim", TICKET, "--pod", "c3", "--role", "coder"),
     ]
     for step in steps:

@@ -89,6 +89,8 @@ def test_the_stress_script_runs_its_quick_version_with_no_failures() -> None:
         assert any(line.startswith(section) and "failures 0" in line for line in lines), lines
     assert any("SIGKILLed" in line and "failures 0" in line for line in lines), lines
     assert any("fuzzed parsers" in line and "failures 0" in line for line in lines), lines
+    for section in ("launch under signals", "repeated launches"):
+        assert any(line.startswith(section) and "failures 0" in line for line in lines), lines
 
 
 def test_the_stress_script_loads_the_harness_without_tests_on_sys_path(tmp_path: Path) -> None:

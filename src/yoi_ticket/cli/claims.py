@@ -27,6 +27,16 @@ ForceReleaseOption = Annotated[bool, typer.Option("--force", help="Release anoth
 ForceReclaimOption = Annotated[
     bool, typer.Option("--force", help="Take over a holder that is not stale.")
 ]
+GraceOption = Annotated[
+    float,
+    typer.Option(
+        "--grace",
+        min=0,
+        max=3600,
+        metavar="SECONDS",
+        help="How long the new claim counts as starting while its Pod has not registered.",
+    ),
+]
 CommandArgument = Annotated[
     list[str],
     typer.Argument(
@@ -125,13 +135,25 @@ def launch_command(
     pod: PodOption,
     role: RequiredRoleOption,
     allow_missing: AllowMissingOption = False,
+    grace: GraceOption = 120.0,
     workspace: WorkspaceOption = None,
 ) -> int:
     """Run COMMAND to start a Pod; claim the ticket only if it exits 0."""
     from yoi_ticket.overlay.launch import run_launch
+    from yoi_ticket.overlay.spawn import signal_name
 
     overlay = overlay_for(workspace)
-    return run_launch(overlay, ticket_id, pod, role, command, allow_missing=allow_missing)
+    result = run_launch(
+        overlay, ticket_id, pod, role, command, allow_missing=allow_missing, grace=grace
+    )
+    if result.signals:
+        caught = ", ".join(dict.fromkeys(signal_name(signum) for signum in result.signals))
+        if result.claim is not None:
+            outcome = f"the command exited 0, so the Pod started: claimed {ticket_id} for Pod {pod}"
+        else:
+            outcome = f"the command exited with status {result.status}: nothing claimed"
+        display.echo(f"launch: {caught} received while the command ran; {outcome}", err=True)
+    return result.status
 
 
 COMMANDS = (

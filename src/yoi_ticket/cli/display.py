@@ -141,11 +141,20 @@ class ClaimRow:
             row["ticket_state"] or "",
             row["pod_name"],
             row["role"],
-            row["status"] + (" (unreachable)" if row["reachable"] is False else ""),
+            _status_text(row),
             row["claimed_at"] or "",
             row["source"],
             row["panel_file"] or "",
         )
+
+
+def _status_text(row: dict[str, Any]) -> str:
+    """A ``claims`` status cell: ``live (unreachable)``, ``starting (until <time>)``, ..."""
+    if row["reachable"] is False:
+        return f"{row['status']} (unreachable)"
+    if row.get("starting_until"):
+        return f"{row['status']} (until {row['starting_until']})"
+    return str(row["status"])
 
 
 @dataclass(frozen=True, slots=True)

@@ -100,7 +100,7 @@ def list_claims(overlay: Overlay, checker: PodStatusChecker | None = None) -> Cl
         if problem is not None:
             listing.errors.append(ClaimFileError(path, problem))
             continue
-        listing.claims.append(ClaimEntry(claim, path, checker.status(claim.pod_name, claim.host)))
+        listing.claims.append(ClaimEntry(claim, path, checker.claim_status(claim)))
     listing.claims.sort(key=lambda entry: entry.claim.ticket_id)
     return listing
 
@@ -173,7 +173,7 @@ def claim(
             if same_holder(existing, request):
                 _repair_session(overlay, request)
                 return ClaimOutcome(existing, changed=False)
-            status = PodStatusChecker(overlay.locations).status(existing.pod_name, existing.host)
+            status = PodStatusChecker(overlay.locations).claim_status(existing)
             raise taken(ticket_id, request, existing, status)
         held = panel_holder(overlay, request)
         if held is not None:
@@ -205,7 +205,7 @@ def reclaim(
             _repair_session(overlay, request)
             return ClaimOutcome(existing, changed=False)
         if existing is not None:
-            status = PodStatusChecker(overlay.locations).status(existing.pod_name, existing.host)
+            status = PodStatusChecker(overlay.locations).claim_status(existing)
             if status.status != STALE and not force:
                 raise RefusedError(
                     f"ticket {ticket_id} is claimed by {holder_text(existing, status)};"
@@ -246,7 +246,7 @@ def release(overlay: Overlay, ticket_id: str, pod_name: str, *, force: bool = Fa
         if existing is None:
             raise RefusedError(f"ticket {ticket_id} has no local claim")
         if existing.pod_name != pod_name and not force:
-            status = PodStatusChecker(overlay.locations).status(existing.pod_name, existing.host)
+            status = PodStatusChecker(overlay.locations).claim_status(existing)
             raise RefusedError(
                 f"ticket {ticket_id} is claimed by {holder_text(existing, status)},"
                 f" not by Pod '{pod_name}'",
@@ -317,13 +317,21 @@ def _take_over_panel_claim(
 
 
 def refuse_if_launching(overlay: Overlay, ticket_id: str) -> None:
-    """Refuse while a live launcher is starting a Pod for ``ticket_id`` (state lock held)."""
+    """Refuse while a launch of ``ticket_id`` holds its lock (its launcher, or the command
+    a dead launcher left running); the caller holds the state lock."""
     entry = pending.in_flight(overlay, ticket_id)
-    if entry is not None:
+    if entry is None:
+        return
+    if entry.orphaned:
         raise RefusedError(
-            f"ticket {ticket_id} has {pending.describe(entry)} in progress",
-            hint="wait for the launch to finish, then try again",
+            f"ticket {ticket_id} has {pending.describe(entry)}",
+            hint="the ticket stays locked until that command ends; 'yoi ticket doctor'"
+            " reports it (YT417)",
         )
+    raise RefusedError(
+        f"ticket {ticket_id} has {pending.describe(entry)} in progress",
+        hint="wait for the launch to finish, then try again",
+    )
 
 
 def commit(
@@ -336,9 +344,11 @@ def commit(
     old_status: PodStatus | None = None,
     via: str | None = None,
     history: Mapping[str, str] | None = None,
+    starting_until: str | None = None,
 ) -> TicketClaim:
     """Write the claim and its history line (caller holds the state lock); ``history``
-    adds fields to that line (``overlay import`` names the panel file)."""
+    adds fields to that line (``overlay import`` names the panel file); ``starting_until``
+    is a launch's (the claim is ``starting`` until then, unless its Pod registers)."""
     new = TicketClaim(
         ticket_id=request.ticket_id,
         ticket_slug=request.slug,
@@ -346,6 +356,7 @@ def commit(
         role=request.role,
         claimed_at=now(),
         host=this_host(),
+        starting_until=starting_until,
     )
     path = overlay.claim_path(request.ticket_id)
     fault = via or action  # fault points "<claim|reclaim|launch>.<step>"

@@ -22,7 +22,7 @@ import socket
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 DATA_DIR_ENV = "YOI_DATA_DIR"
@@ -105,9 +105,30 @@ def this_host() -> str:
     return socket.gethostname()
 
 
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
 def now() -> str:
     """The current UTC time as the store writes it: ``2026-05-27T00:00:06Z``."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(timezone.utc).strftime(TIME_FORMAT)
+
+
+def seconds_from_now(seconds: float) -> str:
+    """The time ``seconds`` from now as :func:`now` writes it, rounded up to the second."""
+    moment = datetime.now(timezone.utc) + timedelta(seconds=seconds)
+    if moment.microsecond:
+        moment = moment.replace(microsecond=0) + timedelta(seconds=1)
+    return moment.strftime(TIME_FORMAT)
+
+
+def parse_time(text: str | None) -> datetime | None:
+    """A time :func:`now` wrote, as an aware UTC datetime (``None`` if it is not one)."""
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
 
 
 def pid_alive(pid: int) -> bool:

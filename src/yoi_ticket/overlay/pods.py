@@ -1,4 +1,4 @@
-"""Pod status (SPEC 6): live, restorable, foreign or stale.
+"""Pod status (SPEC 6): live, starting, restorable, foreign or stale.
 
 yoi renamed Pods to Workers on 2026-06-26 (UPSTREAM.md section 2); a machine may hold
 both eras' files at once, and both are read:
@@ -6,8 +6,12 @@ both eras' files at once, and both are read:
 * **live**: ``<runtime dir>/workers.json`` (``worker_name``) or ``pods.json``
   (``pod_name``) lists the Pod and its pid is alive. When its socket does not accept a
   connection it is still live, flagged unreachable: a live pid is never called stale.
-* **restorable**: not live, but ``metadata.json`` under ``<data dir>/workers/<pod>/`` or
-  ``<data dir>/pods/<pod>/`` (also in the legacy data dir) exists and parses. Metadata
+* **starting**: not live, and the claim was written by a launch whose command succeeded
+  less than its grace period ago (the claim's ``starting_until``, at most
+  :data:`MAX_START_GRACE` seconds after ``claimed_at``): the Pod has not registered yet.
+* **restorable**: not live, not starting, but ``metadata.json`` under
+  ``<data dir>/workers/<pod>/`` or ``<data dir>/pods/<pod>/`` (also in the legacy data
+  dir) exists and parses. Metadata
   that does not parse does not make a Pod restorable; the status says why.
 * **foreign**: the claim was made on another host; nothing here can verify it.
 * **stale**: none of the above.
@@ -19,17 +23,24 @@ import json
 import os
 import socket
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from yoi_ticket.overlay.locations import Locations, pid_alive, this_host
+from yoi_ticket.overlay.locations import TIME_FORMAT, Locations, parse_time, pid_alive, this_host
 from yoi_ticket.store.ids import unsafe_component_reason
 
+if TYPE_CHECKING:
+    from yoi_ticket.overlay.records import TicketClaim
+
 LIVE = "live"
+STARTING = "starting"
 RESTORABLE = "restorable"
 FOREIGN = "foreign"
 STALE = "stale"
-STATUSES = (LIVE, RESTORABLE, FOREIGN, STALE)
+STATUSES = (LIVE, STARTING, RESTORABLE, FOREIGN, STALE)
+MAX_START_GRACE = 3600  # seconds: a longer starting_until (a hand edit, a clock jump) is cut
+CLOCK_SLACK = timedelta(seconds=60)
 METADATA_FILE = "metadata.json"
 SOCKET_TIMEOUT = 0.25
 MAX_REGISTRY_BYTES = 64 * 1024 * 1024
@@ -70,7 +81,7 @@ class PodStatus:
     @property
     def blocks_claim(self) -> bool:
         """Whether a launch must not replace a claim held by this Pod."""
-        return self.status in (LIVE, RESTORABLE)
+        return self.status in (LIVE, STARTING, RESTORABLE)
 
 
 NAME_KEYS = ("worker_name", "pod_name")
@@ -193,6 +204,21 @@ class PodStatusChecker:
             self._local[pod_name] = self._local_status(pod_name)
         return self._local[pod_name]
 
+    def claim_status(self, claim: TicketClaim) -> PodStatus:
+        """The status of a claim's Pod: :meth:`status`, except that a Pod not live yet
+        whose claim a launch wrote moments ago (see ``starting_until``) is starting."""
+        found = self.status(claim.pod_name, claim.host)
+        if found.status in (LIVE, FOREIGN) or claim.starting_until is None:
+            return found
+        until = starting_deadline(claim)
+        if until is None or not _before(until, claim):
+            return found
+        shown = until.strftime(TIME_FORMAT)
+        return PodStatus(
+            STARTING,
+            detail=f"launched at {claim.claimed_at}, not registered yet; starting until {shown}",
+        )
+
     def _local_status(self, pod_name: str) -> PodStatus:
         for allocation in self.registry.for_pod(pod_name):
             if allocation.pid is None or not pid_alive(allocation.pid):
@@ -211,6 +237,23 @@ class PodStatusChecker:
         if problems:
             return PodStatus(STALE, detail="not running; cannot restore: " + "; ".join(problems))
         return PodStatus(STALE, detail="not running, nothing to restore")
+
+
+def starting_deadline(claim: TicketClaim) -> datetime | None:
+    """Until when a launch's claim counts as starting (``None``: it never does): its
+    ``starting_until``, cut to :data:`MAX_START_GRACE` seconds after ``claimed_at``."""
+    until, claimed = parse_time(claim.starting_until), parse_time(claim.claimed_at)
+    if until is None or claimed is None:
+        return None
+    return min(until, claimed + timedelta(seconds=MAX_START_GRACE))
+
+
+def _before(until: datetime, claim: TicketClaim) -> bool:
+    """Whether now is before ``until`` and not before the claim was made (a claim dated
+    in the future, a clock that went back, never counts as starting)."""
+    current = datetime.now(timezone.utc)
+    claimed = parse_time(claim.claimed_at)
+    return current < until and claimed is not None and claimed <= current + CLOCK_SLACK
 
 
 def pod_status(pod_name: str, locations: Locations, host: str | None = None) -> PodStatus:

@@ -8,9 +8,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+)
 
 from yoi_ticket.errors import YoiError
 
@@ -39,6 +46,16 @@ class TicketClaim(Record):
     role: str
     claimed_at: str
     host: str
+    # Written by a launch whose command succeeded: until then (or until its Pod registers)
+    # the claim is ``starting``, never stale. Absent from other claims' files.
+    starting_until: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_absent_starting(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict) and data.get("starting_until") is None:
+            data.pop("starting_until", None)
+        return data
 
 
 class RelatedTicket(Record):
@@ -67,9 +84,10 @@ class PendingLaunch(Record):
     ticket_id: str
     pod_name: str
     role: str
-    pid: int
+    pid: int  # the launcher's
     host: str
     started_at: str
+    command_pid: int | None = None  # the launch command's, once it runs
 
 
 class WorkspaceRecord(Record):

@@ -10,14 +10,17 @@ from yoi_ticket import JSON_VERSION
 from yoi_ticket.errors import YoiError
 from yoi_ticket.overlay.claims import ClaimEntry, ClaimListing, list_claims, read_claim
 from yoi_ticket.overlay.folder import Overlay, other_overlays
+from yoi_ticket.overlay.locations import TIME_FORMAT
 from yoi_ticket.overlay.panel import PanelClaim, PanelProblem, panel_claims, workspace_panels
 from yoi_ticket.overlay.pending import list_pending
 from yoi_ticket.overlay.pods import (
     STALE,
+    STARTING,
     PodStatus,
     PodStatusChecker,
     read_pod_registries,
     restorable_pod_names,
+    starting_deadline,
 )
 from yoi_ticket.overlay.records import RecordError
 from yoi_ticket.overlay.sessions import SessionsListing, list_sessions
@@ -111,7 +114,7 @@ def claim_cell_for(overlay: Overlay, ticket_id: str) -> dict[str, Any] | None:
     except YoiError:
         claim = None
     if claim is not None:
-        status = checker.status(claim.pod_name, claim.host)
+        status = checker.claim_status(claim)
         cells.append(claim_cell(ClaimEntry(claim, overlay.claim_path(ticket_id), status)))
     for found in sorted(panel_claims(overlay, ticket_id), key=lambda found: str(found.path)):
         cells.append(panel_cell(PanelEntry(found, checker.status(found.pod_name))))
@@ -162,12 +165,21 @@ def _claim_row(store: Store, entry: ClaimEntry) -> dict[str, Any]:
         "reachable": entry.status.reachable,
         "claimed_at": entry.claim.claimed_at,
         "host": entry.claim.host,
+        "starting_until": _starting_until(entry),
         "ticket_slug": entry.claim.ticket_slug,
         "ticket_title": title,
         "ticket_state": state,
         "source": OVERLAY,
         "panel_file": None,
     }
+
+
+def _starting_until(entry: ClaimEntry) -> str | None:
+    """Until when a starting claim stays starting (``None`` for every other status)."""
+    if entry.status.status != STARTING:
+        return None
+    until = starting_deadline(entry.claim)
+    return until.strftime(TIME_FORMAT) if until is not None else None
 
 
 def _panel_row(store: Store, entry: PanelEntry) -> dict[str, Any]:
@@ -181,6 +193,7 @@ def _panel_row(store: Store, entry: PanelEntry) -> dict[str, Any]:
         "reachable": entry.status.reachable,
         "claimed_at": None,
         "host": None,
+        "starting_until": None,
         "ticket_slug": entry.claim.ticket_slug,
         "ticket_title": title,
         "ticket_state": state,

@@ -17,6 +17,7 @@ from yoi_ticket.doctor.diagnostics import Finding, Severity
 from yoi_ticket.doctor.fixes import DEAD_PENDING, LEFTOVER_TEMP
 from yoi_ticket.doctor.rule import rule
 from yoi_ticket.overlay.folder import OverlayInfo, other_overlays
+from yoi_ticket.overlay.pending import command_text
 from yoi_ticket.overlay.pods import STALE, read_pod_registry
 from yoi_ticket.overlay.records import RecordError, TicketClaim, read_record
 from yoi_ticket.store.workspace import MARKER
@@ -236,16 +237,18 @@ def companion_claim(ctx: DoctorContext, subject: object = None) -> Iterator[Find
     W,
     "local",
     "Dead pending launch",
-    why="A launcher that died (killed, crashed) leaves its pending record behind. It blocks "
-    "nothing, but it hides whether the Pod it was starting is running without a claim.",
-    example="pending/00001KSKBP9YG.json whose launcher (pid 4242) is gone: its lock is free",
+    why="A launcher that died (killed, crashed) leaves its pending record behind; once its "
+    "command has ended too, the launch lock is free. It blocks nothing, but it hides "
+    "whether the Pod it was starting is running without a claim.",
+    example="pending/00001KSKBP9YG.json whose launcher (pid 4242) and command are gone: its "
+    "lock is free",
     fix="yoi ticket doctor --fix removes it. Check whether the Pod runs and claim the ticket "
     "for it if so.",
     safe_fix=DEAD_PENDING,
 )
 def dead_pending_launch(ctx: DoctorContext, subject: object = None) -> Iterator[Finding]:
-    """Reports pending launch records whose OS lock is free (the launcher is gone). Fixed by
-    --fix."""
+    """Reports pending launch records whose OS lock is free (the launcher and its command
+    are gone). Fixed by --fix."""
     for pending in ctx.local.pending:
         if pending.alive or not os.path.exists(pending.path):
             continue
@@ -421,6 +424,42 @@ def overlay_not_private(ctx: DoctorContext, subject: object = None) -> Iterator[
         )
 
 
+@rule(
+    "YT417",
+    W,
+    "local",
+    "Orphaned launch",
+    why="A launcher that was killed outright (SIGKILL, a crash) while its command ran "
+    "leaves that command running: it still holds the launch lock, so the ticket stays "
+    "locked (no claim, no second launch) until it ends, and whatever Pod it starts will "
+    "not be claimed by anyone.",
+    example="pending/00001KSKBP9YG.json whose launcher (pid 4242) is gone while its "
+    "command (pid 4243) still runs",
+    fix="Wait for the command to end, or stop it (kill PID). Then check whether the Pod "
+    "runs and claim the ticket for it (yoi ticket claim ID --pod POD --role ROLE); the "
+    "record, dead by then, is removed by yoi ticket doctor --fix.",
+)
+def orphaned_launch(ctx: DoctorContext, subject: object = None) -> Iterator[Finding]:
+    """Reports pending launch records whose lock is still held although their launcher (a
+    process of this host) is gone: the command it started, or a process that command left
+    behind, holds it. Never fixed: --fix leaves the record while the lock is held."""
+    for pending in ctx.local.pending:
+        record = pending.record
+        if record is None or not pending.orphaned or not os.path.exists(pending.path):
+            continue
+        pid = record.command_pid
+        yield Finding(
+            str(pending.path),
+            None,
+            f"orphaned launch of Pod '{record.pod_name}' (role {record.role}) for "
+            f"{record.ticket_id}: its launcher (pid {record.pid}) is gone, "
+            f"{command_text(pending)}",
+            (f"wait for pid {pid} to end (or kill {pid}), then " if pid else "when it ends, ")
+            + f"claim {record.ticket_id} for the Pod if it started: yoi ticket claim "
+            f"{record.ticket_id} --pod {record.pod_name} --role {record.role}",
+        )
+
+
 RULES = (
     stale_claim,
     claim_on_finished_ticket,
@@ -433,4 +472,5 @@ RULES = (
     vanished_workspace_overlay,
     session_missing_ticket,
     overlay_not_private,
+    orphaned_launch,
 )
