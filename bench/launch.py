@@ -26,7 +26,8 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - started
     proc.returncode = code = os.waitstatus_to_exitcode(status)
-    return {"seconds": seconds, "maxrss_kib": usage.ru_maxrss, "returncode": code}
+    cpu = usage.ru_utime + usage.ru_stime  # the command's and its waited-for children's
+    return {"seconds": seconds, "maxrss_kib": usage.ru_maxrss, "returncode": code, "cpu": cpu}
 
 
 def main() -> int:

@@ -16,6 +16,7 @@ class Sample:
     seconds: float
     rss_mb: float  # peak resident set size of the process
     returncode: int
+    cpu: float = 0.0  # user + system seconds of the process and the children it waited for
 
 
 class BenchError(RuntimeError):
@@ -49,7 +50,8 @@ class Launcher:
         if "error" in answer:
             raise BenchError(f"{' '.join(cmd[:4])} ...: {answer['error']}")
         # ru_maxrss is in KiB on Linux
-        return Sample(answer["seconds"], answer["maxrss_kib"] / 1024, answer["returncode"])
+        kib, code = answer["maxrss_kib"], answer["returncode"]
+        return Sample(answer["seconds"], kib / 1024, code, answer.get("cpu", 0.0))
 
     def close(self) -> None:
         if self.proc.stdin is not None:
@@ -106,12 +108,17 @@ class Series:
                 sum(p.seconds for p in parts),
                 max(p.rss_mb for p in parts),
                 max(p.returncode for p in parts),
+                sum(p.cpu for p in parts),
             )
         )
 
     @property
     def median(self) -> float:
         return statistics.median(s.seconds for s in self.samples)
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(s.cpu for s in self.samples)
 
     @property
     def fastest(self) -> float:

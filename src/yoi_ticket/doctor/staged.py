@@ -31,7 +31,7 @@ def run_staged(
     workspace: Path, options: DoctorOptions, *, progress: Progress | None = None
 ) -> Report:
     """Check the staged versions of the tickets the next commit touches."""
-    repo = require_repo(workspace, "--staged", light=True)  # no GitPython import: a hook
+    repo = require_repo(workspace, "--staged")
     try:
         return _run(repo, workspace, options, progress)
     finally:
