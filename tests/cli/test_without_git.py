@@ -88,8 +88,8 @@ def test_doctor_outside_any_repository_without_git_runs(tmp_path: Path, no_git: 
 
 @pytest.mark.parametrize(
     "args",
-    [("--staged",), ("--against", "HEAD"), ("--merge-commit", "HEAD")],
-    ids=["staged", "against", "merge-commit"],
+    [("--staged",), ("--against", "HEAD"), ("--merge-commit", "HEAD"), ("--merges", "HEAD")],
+    ids=["staged", "against", "merge-commit", "merges"],
 )
 def test_options_that_need_git_are_a_one_line_error_without_it(
     repo: Path, no_git: str, args: tuple[str, ...]
