@@ -98,7 +98,8 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
         sampler.done.set()
         sampler.join()
     proc.returncode = code = os.waitstatus_to_exitcode(status)
-    answer = {"seconds": seconds, "maxrss_kib": usage.ru_maxrss, "returncode": code}
+    cpu = usage.ru_utime + usage.ru_stime  # the command's and its waited-for children's
+    answer = {"seconds": seconds, "maxrss_kib": usage.ru_maxrss, "returncode": code, "cpu": cpu}
     if sampler is not None:
         answer["tree_pss_kib"] = sampler.peak
     return answer

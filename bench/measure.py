@@ -17,6 +17,7 @@ class Sample:
     seconds: float
     rss_mb: float  # peak resident set size of the process (the largest one of its tree)
     returncode: int
+    cpu: float = 0.0  # user + system seconds of the process and the children it waited for
     tree_mb: float | None = None  # peak PSS of the process and its workers, added up
 
 
@@ -59,6 +60,7 @@ class Launcher:
             answer["seconds"],
             answer["maxrss_kib"] / 1024,
             answer["returncode"],
+            answer.get("cpu", 0.0),
             tree / 1024 if tree is not None else None,
         )
 
@@ -120,6 +122,7 @@ class Series:
                 sum(p.seconds for p in parts),
                 max(p.rss_mb for p in parts),
                 max(p.returncode for p in parts),
+                sum(p.cpu for p in parts),
                 max(trees) if trees else None,
             )
         )
@@ -127,6 +130,10 @@ class Series:
     @property
     def median(self) -> float:
         return statistics.median(s.seconds for s in self.samples)
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(s.cpu for s in self.samples)
 
     @property
     def fastest(self) -> float:

@@ -6,7 +6,10 @@ test_fuzz.py. Prints what it did and how many failures it saw (exit 1 if any).
                                             # 30 rounds of repeated launches,
                                             # 2,000 examples per parser
     python bench/stress.py --quick          # a few of each (a smoke run)
-    python bench/stress.py --rounds 50 --kills 100 --examples 500
+    python bench/stress.py --rounds 50 --kills 100 --examples 500 --shape-scale 2
+
+The hostile sizes run every adversarial shape of tests/harness/shapes.py, ten times the
+size the tests use, and count doctor's steps (bench/shapes.py times them).
 
 Everything runs in a temporary folder (workspace, data dir, HOME); nothing else is
 touched. The claim race, the session writers and the kills are real processes: each
@@ -204,10 +207,10 @@ def repeated_launches(root: Path, rounds: int) -> Callable[[Section], None]:
     return body
 
 
-def fuzz(examples: int) -> Callable[[Section], None]:
+def fuzz(examples: int, module: str = "test_fuzz") -> Callable[[Section], None]:
     def body(section: Section) -> None:
-        os.environ["YOI_FUZZ_EXAMPLES"] = str(examples)  # read when test_fuzz is imported
-        test_fuzz = load("test_fuzz", TESTS / "reliability" / "test_fuzz.py")
+        os.environ["YOI_FUZZ_EXAMPLES"] = str(examples)  # read when the module is imported
+        test_fuzz = load(module, TESTS / "reliability" / f"{module}.py")
 
         counted = 0
         properties = 0
@@ -239,6 +242,31 @@ def fuzz(examples: int) -> Callable[[Section], None]:
     return body
 
 
+# --- hostile sizes (docs/reliability.md, "Hostile sizes") -----------------------------
+
+
+def hostile_sizes(root: Path, scale: int) -> Callable[[Section], None]:
+    """Every adversarial shape of tests/harness/shapes.py at ``scale`` times the size the
+    test suite checks and at eight times that: doctor's steps grow at most nine-fold."""
+
+    def body(section: Section) -> None:
+        from harness.shapes import SHAPES, TooManySteps, linear_steps
+
+        steps = 0
+        for name in SHAPES:
+            folder = root / "shapes" / name.replace(" ", "-")
+            try:
+                small, large = linear_steps(folder, name, scale)
+            except TooManySteps as exc:
+                section.failures.append(f"{name}: {exc} at eight times the size")
+            else:
+                steps += small + large
+            shutil.rmtree(folder, ignore_errors=True)
+        section.counts = {"shapes": len(SHAPES), "scale": scale, "steps counted": steps}
+
+    return body
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--racers", type=int, default=32)
@@ -252,11 +280,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--launch-rounds", type=int, default=40, help="launches under signals")
     parser.add_argument("--repeat-rounds", type=int, default=30, help="repeated launches")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--shape-scale", type=int, default=10, help="hostile sizes, x the tests")
     parser.add_argument("--quick", action="store_true", help="a few of each")
     args = parser.parse_args(argv)
     if args.quick:
         args.racers, args.rounds, args.writers, args.sessions = 4, 2, 2, 3
         args.players, args.steps, args.kills, args.examples = 2, 5, 5, 5
+        args.shape_scale = 1
         args.launch_rounds, args.repeat_rounds = 2, 2
 
     root = Path(tempfile.mkdtemp(prefix="yoi-stress-"))
@@ -280,6 +310,8 @@ def main(argv: list[str] | None = None) -> int:
             ),
             run_section("repeated launches", repeated_launches(root, args.repeat_rounds)),
             run_section("fuzzed parsers", fuzz(args.examples)),
+            run_section("fuzzed linear scanners", fuzz(args.examples, "test_fuzz_scanners")),
+            run_section("hostile sizes", hostile_sizes(root, args.shape_scale)),
         ]
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -61,6 +61,14 @@ def isolated_home(
     return home
 
 
+@pytest.fixture(params=["sha1", "sha256"])
+def git_object_format(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every repository the test creates uses this object format (``GIT_DEFAULT_HASH``):
+    test modules that read git objects run on both (``pytestmark = usefixtures(...)``)."""
+    monkeypatch.setenv("GIT_DEFAULT_HASH", request.param)
+    return str(request.param)
+
+
 @pytest.fixture
 def yoi_home(isolated_home: Path) -> Path:
     """The temporary YOI_HOME (data dir; runtime dir is YOI_HOME/run)."""

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import git, init_repo
 from yoi_ticket.errors import UsageError
-from yoi_ticket.git import GitResult, GitUnavailableError, open_repo, run_git
+from yoi_ticket.git import GitError, GitResult, GitUnavailableError, open_repo, run_git
 from yoi_ticket.merge.install import install
 from yoi_ticket.merge.lines import LineMergeError, merge_texts
 
@@ -77,8 +77,72 @@ def test_callers_without_git_keep_their_own_answers(
     repo = init_repo(tmp_path / "repo")
     (repo / ".yoi" / "tickets").mkdir(parents=True)
     monkeypatch.setenv("PATH", no_git_path(tmp_path))
-    assert open_repo(repo, light=True) is None
+    assert open_repo(repo) is None
     with pytest.raises(LineMergeError, match=r"^cannot run git merge-file: No such file"):
         merge_texts("base\n", "ours\n", "theirs\n")
     with pytest.raises(UsageError, match=r"^cannot run git: No such file or directory$"):
         install(repo)
+
+
+# ---------------------------------------------------------------- GitRepo's objects
+
+
+@pytest.mark.usefixtures("git_object_format")
+def test_objects_are_read_in_either_object_format(tmp_path: Path, git_object_format: str) -> None:
+    repo = init_repo(tmp_path / "repo", commit=False)
+    (repo / "note").write_bytes(b"hello\n\x00 and bytes\n")
+    git(repo, "add", "note")
+    git(repo, "commit", "-q", "-m", "note")
+    sha = git(repo, "rev-parse", "HEAD:note").stdout.strip()
+    assert len(sha) == {"sha1": 40, "sha256": 64}[git_object_format]
+    opened = open_repo(repo)
+    assert opened is not None
+    try:
+        assert opened.blob(sha) == b"hello\n\x00 and bytes\n"
+        assert opened.tree_blobs("HEAD", ["note", "absent"]) == {"note": sha}
+        missing = "0" * len(sha)
+        with pytest.raises(
+            GitError, match=f"^git object {missing} is missing from the repository$"
+        ):
+            opened.blob(missing)
+        assert opened.blob(sha) == b"hello\n\x00 and bytes\n"  # the reader goes on
+        assert opened.blob_at("HEAD", "note") == b"hello\n\x00 and bytes\n"
+        assert opened.blob_at("HEAD", "absent") is None
+        (repo / ".git" / "objects" / sha[:2] / sha[2:]).unlink()  # damage the repository
+        with pytest.raises(GitError, match=r"^git object HEAD:note is missing$"):
+            opened.blob_at("HEAD", "note")
+    finally:
+        opened.close()
+
+
+@pytest.mark.usefixtures("git_object_format")
+def test_an_answer_other_than_missing_is_an_error_and_the_reader_recovers(
+    tmp_path: Path,
+) -> None:
+    """An ambiguous short name is not a missing object: git said something else."""
+    repo = init_repo(tmp_path / "repo")
+    blobs = tmp_path / "blobs"
+    blobs.mkdir()
+    names = []
+    for number in range(2000):
+        (blobs / str(number)).write_text(f"blob {number}\n")
+        names.append(str(blobs / str(number)))
+    done = run_git(repo, "hash-object", "-w", "--stdin-paths", stdin="\n".join(names).encode())
+    assert done is not None and done.returncode == 0
+    shas = done.stdout_text.split()
+    seen: dict[str, str] = {}
+    prefix = next(sha[:4] for sha in shas if seen.setdefault(sha[:4], sha) != sha)
+    opened = open_repo(repo)
+    assert opened is not None
+    try:
+        said = f"error: short object ID {prefix} is ambiguous"
+        expected = rf"^cannot read the git object '{prefix}': {said}$"
+        with pytest.raises(GitError, match=expected):
+            opened.blob(prefix)
+        with pytest.raises(
+            GitError, match=r"^cannot read the git object .HEAD\\n:x.: not a name cat-file takes$"
+        ):
+            opened.blob("HEAD\n:x")
+        assert opened.blob(shas[7]) == b"blob 7\n"
+    finally:
+        opened.close()

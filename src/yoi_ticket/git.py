@@ -3,32 +3,32 @@
 * :func:`run_git`: one plain command through :mod:`subprocess` (callers that need a
   special environment pass it, for example the workspace identity strips ``GIT_DIR``).
 * :class:`GitRepo`: the read-only repository model doctor uses (the index, unmerged
-  entries, blobs, merges, merge-tree). It runs git through a :class:`GitRunner`:
-  plain :func:`run_git` calls plus one long-lived ``git cat-file --batch`` for objects
-  (``light``, the default of a plain doctor run and of ``--staged``), or GitPython's
-  command wrapper, imported lazily, where it earns its keep (``--against`` and
-  ``--merge-commit``, which merge and read many objects).
+  entries, blobs, merge bases, merge-tree): plain :func:`run_git`
+  calls plus one long-lived ``git cat-file --batch`` for objects, whose answers are
+  checked: an object is "missing" only when git says so, any other failure is an error.
 
-Every :class:`GitRepo` command runs in the workspace directory with NUL-separated
-output; paths given and returned are workspace-relative unless a name says ``top``
-(relative to the repository's top level). Nothing here writes to the work tree or the
-index. The git environment (``GIT_DIR``, ``GIT_INDEX_FILE``) is honoured, so that
+SHA-1 and SHA-256 object ids (``git init --object-format=sha256``) are never assumed
+to have a length (GitPython's object reader, used before, took a 64-hex answer for a
+missing object). Every :class:`GitRepo` command runs in the workspace directory with
+NUL-separated output; paths given and returned are workspace-relative unless a name says
+``top`` (relative to the repository's top level). Nothing here writes to the work tree or
+the index. The git environment (``GIT_DIR``, ``GIT_INDEX_FILE``) is honoured, so that
 inside a pre-commit hook the index being committed is read.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol, overload
+from typing import Any, Literal, overload
 
 from yoi_ticket.errors import UsageError
 
 MERGE_TREE_VERSION = (2, 38)  # first git with `git merge-tree --write-tree`
-# `git diff` options that list changed paths, workspace-relative, renames as delete + add
-_CHANGED_NAMES = ("--name-only", "--no-renames", "--relative", "-z")
+_REGULAR = ("100644", "100755")  # the modes of regular files in a tree
 
 
 class GitError(UsageError):
@@ -185,110 +185,110 @@ class IndexListing:
         return found
 
 
-class GitRunner(Protocol):
-    """How :class:`GitRepo` runs git: one command, or one object from a long-lived
-    ``git cat-file --batch``."""
+class _CatFile:
+    """One long-lived ``git cat-file --batch``, started on first use, reading objects by
+    name. ``<name> missing`` is the one answer that means absent; anything else that is
+    not ``<oid> <type> <size>`` and that many bytes (an ambiguous name, a process that
+    died, a short read) raises :class:`GitError`: a failed read is never "missing"."""
 
-    def run(self, args: list[str]) -> tuple[int, bytes, bytes]: ...
+    def __init__(self, cwd: Path) -> None:
+        self._cwd = cwd
+        self._process: Any = None
 
-    def read_object(self, name: str) -> tuple[str, bytes] | None:
-        """``(type, content)`` of an object name (``<sha>``, ``<rev>:<path>``), or ``None``."""
-        ...
+    def read(self, names: Sequence[str]) -> list[tuple[str, bytes] | None]:
+        """``(type, content)`` or ``None`` for each name. Names are written a pipe's worth
+        at a time (at most 4 KiB, which a pipe takes without waiting for git), then their
+        answers read: git never waits for the next name, and nothing can deadlock."""
+        encoded = [name.encode("utf-8", "surrogateescape") for name in names]
+        for name, raw in zip(names, encoded, strict=True):
+            if not raw or b"\n" in raw:
+                raise GitError(f"cannot read the git object {name!r}: not a name cat-file takes")
+        found: list[tuple[str, bytes] | None] = []
+        while len(found) < len(names):
+            end, size = len(found), 0
+            while end < len(names) and (end == len(found) or size + len(encoded[end]) < 4096):
+                size, end = size + len(encoded[end]) + 1, end + 1
+            process = self._process or self._start()
+            with contextlib.suppress(OSError):  # a process that died: said by the answer
+                process.stdin.write(b"".join(raw + b"\n" for raw in encoded[len(found) : end]))
+                process.stdin.flush()
+            for index in range(len(found), end):
+                found.append(self._answer(process, names[index], encoded[index]))
+        return found
 
-    def version(self) -> tuple[int, ...]: ...
-
-    def close(self) -> None: ...
-
-
-class _GitPythonRunner:
-    def __init__(self, workspace: Path) -> None:
-        from git.cmd import Git
-
-        self._git = Git(str(workspace))
-
-    def run(self, args: list[str]) -> tuple[int, bytes, bytes]:
-        status, out, err = self._git.execute(
-            ["git", *args],
-            with_extended_output=True,
-            with_exceptions=False,
-            stdout_as_string=False,
-            strip_newline_in_stdout=False,
-        )
-        error = err if isinstance(err, bytes) else str(err or "").encode()
-        return int(status), bytes(out or b""), error
-
-    def read_object(self, name: str) -> tuple[str, bytes] | None:
+    def _answer(self, process: Any, name: str, raw: bytes) -> tuple[str, bytes] | None:
+        header = b""
         try:
-            _, kind, _, data = self._git.get_object_data(name)
-        except ValueError:  # git answered "missing"
-            return None
-        return (kind.decode() if isinstance(kind, bytes) else str(kind)), bytes(data)
+            header = process.stdout.readline()
+            if header == raw + b" missing\n":
+                return None
+            fields = header.split()
+            if len(fields) == 3 and fields[2].isdigit():
+                data = process.stdout.read(int(fields[2]) + 1)
+                if len(data) == int(fields[2]) + 1 and data.endswith(b"\n"):
+                    return fields[1].decode("ascii", "replace"), data[:-1]
+        except (OSError, ValueError):
+            pass  # the process is gone (a broken pipe): said below
+        raise GitError(f"cannot read the git object {name!r}: {self._failed(header)}")
 
-    def version(self) -> tuple[int, ...]:
-        return tuple(self._git.version_info)
-
-    def close(self) -> None:
-        self._git.clear_cache()
-
-
-class _ProcessRunner:
-    def __init__(self, workspace: Path) -> None:
-        self._cwd = workspace
-        self._batch: Any = None  # the cat-file process, started on first use
-
-    def run(self, args: list[str]) -> tuple[int, bytes, bytes]:
-        done = run_git(self._cwd, *args, required=True)
-        return done.returncode, done.stdout, done.stderr
-
-    def read_object(self, name: str) -> tuple[str, bytes] | None:
+    def _start(self) -> Any:
         import subprocess
 
-        if self._batch is None:
-            self._batch = subprocess.Popen(
-                ["git", "cat-file", "--batch"],
-                cwd=self._cwd,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-            )
-        self._batch.stdin.write(name.encode("utf-8", "surrogateescape") + b"\n")
-        self._batch.stdin.flush()
-        header = self._batch.stdout.readline().split()
-        if len(header) != 3:  # "<name> missing" (or ambiguous)
-            return None
-        data = self._batch.stdout.read(int(header[2]) + 1)[:-1]
-        return header[1].decode(), data
+        self._process = subprocess.Popen(
+            ["git", "cat-file", "--batch"],
+            cwd=self._cwd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        return self._process
 
-    def version(self) -> tuple[int, ...]:
-        _, out, _ = self.run(["version"])
-        numbers = re.findall(r"\d+", out.decode("ascii", "replace").split(" ")[-1])
-        return tuple(int(number) for number in numbers[:4])
+    def _failed(self, header: bytes) -> str:
+        """What git said about a read that failed; the process is stopped (its answers
+        can no longer be told apart)."""
+        process = self._stop()
+        lines = process.stderr.read().decode("utf-8", "replace").splitlines() if process else []
+        if process is not None:
+            process.stderr.close()
+        errors = [line for line in lines if line.startswith(("fatal:", "error:"))] + lines
+        said = header.decode("utf-8", "replace").strip() if not errors else errors[0]
+        return said or "git cat-file stopped without an answer"
+
+    def _stop(self) -> Any:
+        process, self._process = self._process, None
+        if process is not None:
+            with contextlib.suppress(OSError):
+                process.stdin.close()
+            process.stdout.close()
+            process.wait()
+        return process
 
     def close(self) -> None:
-        if self._batch is not None:
-            self._batch.stdin.close()
-            self._batch.stdout.close()
-            self._batch.wait()
-            self._batch = None
+        process = self._stop()
+        if process is not None:
+            process.stderr.close()
 
 
 class GitRepo:
     """The git repository holding a workspace, seen from the workspace directory."""
 
-    def __init__(self, runner: GitRunner, workspace: Path, prefix: str, git_dir: Path) -> None:
-        self._git = runner  # runs in the workspace directory
-        self.workspace = workspace
+    def __init__(self, workspace: Path, prefix: str, git_dir: Path) -> None:
+        self._objects = _CatFile(workspace)  # the process is started on first use
+        self.workspace = workspace  # where every command runs
         self.prefix = prefix  # the workspace's path inside the repository, "" or "sub/dir/"
         self.git_dir = git_dir  # this work tree's git directory (absolute)
 
     # -- plumbing
 
-    def _execute(self, *args: str) -> tuple[int, bytes, str]:
-        status, out, err = self._git.run(list(args))
-        return status, out, err.decode("utf-8", "replace")
+    def _execute(self, *args: str, stdin: bytes | None = None) -> tuple[int, bytes, str]:
+        done = run_git(self.workspace, *args, stdin=stdin, required=True)
+        return done.returncode, done.stdout, done.stderr_text
 
-    def run(self, *args: str, ok: Iterable[int] = (0,)) -> tuple[int, bytes]:
+    def run(
+        self, *args: str, ok: Iterable[int] = (0,), stdin: bytes | None = None
+    ) -> tuple[int, bytes]:
         """Run git; a status outside ``ok`` raises :class:`GitError` with git's message."""
-        status, out, err = self._execute(*args)
+        status, out, err = self._execute(*args, stdin=stdin)
         if status not in tuple(ok):
             message = err.strip().splitlines()[-1] if err.strip() else f"exit status {status}"
             raise GitError(f"git {args[0]} failed: {message}")
@@ -319,13 +319,6 @@ class GitRepo:
         _, out = self.run("ls-files", "--stage", "-z", "--", *specs)
         return IndexListing(_decode(out))
 
-    def index_entries(self, pathspecs: Iterable[str]) -> list[IndexEntry]:
-        """``git ls-files --stage`` entries under ``pathspecs`` (none: an empty list)."""
-        specs = list(pathspecs)
-        if not specs:
-            return []
-        return [_entry(field) for field in self._fields("ls-files", "--stage", "-z", "--", *specs)]
-
     def unmerged(self, pathspec: str) -> list[IndexEntry]:
         """Unmerged (conflicted) index entries under ``pathspec``."""
         return [_entry(field) for field in self._fields("ls-files", "-u", "-z", "--", pathspec)]
@@ -333,7 +326,8 @@ class GitRepo:
     def staged_paths(self, pathspec: str) -> list[str]:
         """Paths the next commit changes under ``pathspec`` (renames as delete plus add)."""
         # Before the first commit git compares the index with the empty tree.
-        return self._fields("diff", "--cached", *_CHANGED_NAMES, "--", pathspec)
+        names = ("--name-only", "--no-renames", "--relative", "-z")  # workspace-relative
+        return self._fields("diff", "--cached", *names, "--", pathspec)
 
     def grep_index(self, words: Iterable[str], pathspecs: Iterable[str]) -> list[str]:
         """Index paths under ``pathspecs`` whose staged content contains one of ``words``."""
@@ -348,15 +342,16 @@ class GitRepo:
 
     def blob(self, sha: str) -> bytes:
         """The content of the object ``sha`` (through one long-lived ``cat-file --batch``)."""
-        found = self._git.read_object(sha)
-        if found is None:
-            raise GitError(f"git object {sha} is missing from the repository")
-        return found[1]
+        return self.blobs([sha])[sha]
 
-    def blob_at(self, rev: str, path: str) -> bytes | None:
-        """The content of workspace-relative ``path`` in commit ``rev``, ``None`` if absent."""
-        found = self._git.read_object(f"{rev}:{self.top(path)}")
-        return found[1] if found is not None and found[0] == "blob" else None
+    def blobs(self, shas: Iterable[str]) -> dict[str, bytes]:
+        """The contents of the objects ``shas``, asked for all at once."""
+        names = list(dict.fromkeys(shas))
+        found = dict(zip(names, self._objects.read(names), strict=True))
+        missing = next((sha for sha, answer in found.items() if answer is None), None)
+        if missing is not None:
+            raise GitError(f"git object {missing} is missing from the repository")
+        return {sha: answer[1] for sha, answer in found.items() if answer is not None}
 
     # -- history
 
@@ -389,27 +384,36 @@ class GitRepo:
             return []
         return [line.strip() for line in text.splitlines() if line.strip()]
 
+    def blob_at(self, commit: str, path: str) -> bytes | None:
+        """The content of workspace-relative ``path`` in ``commit``; ``None`` when it holds
+        no such file. (git answers "missing" for an object gone from a damaged repository
+        too: ``ls-tree`` then tells the two apart, and the damage is an error.)"""
+        found = self._objects.read([f"{commit}:{self.top(path)}"])[0]
+        if found is None and path in self.tree_blobs(commit, [path]):
+            raise GitError(f"git object {commit[:12]}:{self.top(path)} is missing")
+        return found[1] if found is not None and found[0] == "blob" else None
+
+    def tree_blobs(self, commit: str, paths: Iterable[str]) -> dict[str, str]:
+        """The blob ids of workspace-relative ``paths`` in ``commit`` (regular files only;
+        a path that is not there is left out)."""
+        specs = [f":(literal){path}" for path in paths]
+        fields = self._fields("ls-tree", "-z", commit, "--", *specs) if specs else []
+        entries = [
+            (*field.partition("\t")[0].split(), field.partition("\t")[2]) for field in fields
+        ]
+        return {path: sha for mode, _, sha, path in entries if mode in _REGULAR}
+
     def merge_base(self, commits: list[str]) -> str | None:
-        args = (
-            ["merge-base", "--octopus", *commits] if len(commits) > 2 else ["merge-base", *commits]
-        )
-        status, out = self.run(*args, ok=(0, 1))
-        if status != 0:
-            return None
-        return _decode(out).strip() or None
-
-    def changed_between(self, old: str, new: str, pathspec: str) -> list[str]:
-        """Workspace-relative paths under ``pathspec`` that differ between two commits."""
-        return self._fields("diff", *_CHANGED_NAMES, old, new, "--", pathspec)
-
-    def changed_in_index(self, commit: str, pathspec: str) -> list[str]:
-        """Workspace-relative paths under ``pathspec`` where the index differs from ``commit``."""
-        return self._fields("diff", "--cached", *_CHANGED_NAMES, commit, "--", pathspec)
+        octopus = ["--octopus"] if len(commits) > 2 else []
+        status, out = self.run("merge-base", *octopus, *commits, ok=(0, 1))
+        return (_decode(out).strip() or None) if status == 0 else None
 
     # -- merge prediction
 
     def version(self) -> tuple[int, ...]:
-        return self._git.version()
+        _, out = self.run("version")
+        numbers = re.findall(r"\d+", out.decode("ascii", "replace").split(" ")[-1])
+        return tuple(int(number) for number in numbers[:4])
 
     def merge_tree_conflicts(self, ours: str, theirs: str) -> list[str]:
         """Repository-relative paths that would conflict when merging ``theirs`` into ``ours``.
@@ -424,48 +428,39 @@ class GitRepo:
 
     def close(self) -> None:
         """Stop the long-lived ``cat-file`` process."""
-        self._git.close()
+        self._objects.close()
 
 
-def open_repo(workspace: Path, *, light: bool = False) -> GitRepo | None:
-    """The repository holding ``workspace``, or ``None`` (no git, or not in a work tree).
-
-    ``light``: run git through :mod:`subprocess` instead of GitPython (see above).
-    """
-    runner: GitRunner
-    if light:
-        runner = _ProcessRunner(workspace)
-    else:
-        try:
-            runner = _GitPythonRunner(workspace)
-        except ImportError:  # GitPython refuses to load when no git executable works
-            return None
-    try:
-        status, out, _ = runner.run(
-            ["rev-parse", "--is-inside-work-tree", "--absolute-git-dir", "--show-prefix"]
-        )
-    except (OSError, GitUnavailableError):  # no git executable
-        return None
-    except Exception as exc:  # GitPython's GitCommandNotFound
-        if type(exc).__name__ != "GitCommandNotFound":
-            raise
-        return None
-    lines = _decode(out).split("\n")
-    if status != 0 or len(lines) < 2 or lines[0] != "true":
-        return None
-    prefix = lines[2] if len(lines) > 2 else ""
-    return GitRepo(runner, workspace, prefix, Path(lines[1]))
+def open_repo(workspace: Path) -> GitRepo | None:
+    """The repository holding ``workspace``, or ``None`` (no git, or not in a work tree)."""
+    args = ("rev-parse", "--is-inside-work-tree", "--absolute-git-dir", "--show-prefix")
+    done = run_git(workspace, *args)
+    lines = _decode(done.stdout).split("\n") if done is not None else []
+    if done is None or done.returncode != 0 or len(lines) < 2 or lines[0] != "true":
+        return None  # no git executable, or not inside a work tree
+    return GitRepo(workspace, lines[2] if len(lines) > 2 else "", Path(lines[1]))
 
 
-def require_repo(workspace: Path, option: str, *, light: bool = False) -> GitRepo:
+def require_repo(workspace: Path, option: str) -> GitRepo:
     """The workspace's repository, or a usage error naming the option that needs it."""
-    repo = open_repo(workspace, light=light)
+    repo = open_repo(workspace)
     if repo is None:
-        raise GitError(
-            f"{option} needs a git repository, and {workspace} is not inside one",
-            hint=f"run without {option}, or inside a git work tree",
-        )
+        raise no_repo_error(workspace, option, f"run without {option}, or inside a git work tree")
     return repo
+
+
+def no_repo_error(workspace: Path, option: str, hint: str) -> GitError:
+    """Why ``option`` cannot be honoured when :func:`open_repo` found no repository: git
+    cannot be run at all (then a workspace counts as outside git), or it is not in one."""
+    try:
+        run_git(None, "--version", required=True)
+    except GitUnavailableError as exc:
+        return GitError(
+            f"{option} needs git, which cannot be run: {exc.reason}",
+            hint=f"install git (or put it on PATH), or run without {option}",
+        )
+    message = f"{option} needs a git repository, and {workspace} is not inside one"
+    return GitError(message, hint=hint)
 
 
 def _entry(field: str) -> IndexEntry:

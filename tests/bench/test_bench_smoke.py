@@ -97,3 +97,28 @@ def test_synthetic_store_has_fresh_ordered_ids_and_valid_relations(tmp_path: Pat
         ["git", "status", "--porcelain"], cwd=workspace, capture_output=True, text=True, check=True
     )
     assert status.stdout == ""
+
+
+def test_the_shapes_benchmark_prints_its_table(tmp_path: Path) -> None:
+    results = tmp_path / "shapes.json"
+    shapes = ["equal headers", "relations"]
+    args = [arg for shape in shapes for arg in ("--shape", shape)]
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "shapes.py"), "--quick", *args, "--json", str(results)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode in (0, 1), proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "| shape | sizes | input | small | large | growth | linear |"
+    rows = json.loads(results.read_text())["rows"]
+    assert [row["shape"] for row in rows] == shapes
+    for row, line in zip(rows, lines[2:], strict=True):
+        assert row["large"] == 10 * row["small"] and row["large_s"] > 0
+        assert row["growth"] == row["large_s"] / row["small_s"]
+        assert row["linear"] is (row["growth"] <= 20)
+        assert line.startswith(f"| {row['shape']} | {row['small']:,} / {row['large']:,} |")
+        assert line.endswith("| pass |" if row["linear"] else "| FAIL |")
+    assert proc.returncode == (0 if all(row["linear"] for row in rows) else 1)

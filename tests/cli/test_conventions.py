@@ -182,13 +182,21 @@ def test_completion_of_choices_and_states() -> None:
     assert complete("yoi ticket claim --role co") == ["coder"]
 
 
+# typer guesses the shell from the processes above this one unless told not to; with
+# detection off, --show-completion and --install-completion take the shell as their value,
+# so the test does not depend on how the suite was started.
+NO_SHELL_DETECTION = {"_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
+
+
 def test_show_and_install_completion(tmp_path: Path) -> None:
-    shown = run_bin("yoi", "--show-completion", "bash")
+    shown = run_bin("yoi", "--show-completion", "bash", env=NO_SHELL_DETECTION)
     assert shown.returncode == 0, shown.stderr
     assert "_YOI_COMPLETE=complete_bash" in shown.stdout
     home = tmp_path / "home"
     home.mkdir()
-    installed = run_bin("yoi", "--install-completion", "bash", env={"HOME": str(home)})
+    installed = run_bin(
+        "yoi", "--install-completion", "bash", env={**NO_SHELL_DETECTION, "HOME": str(home)}
+    )
     assert installed.returncode == 0, installed.stderr
     script = home / ".bash_completions" / "yoi.sh"
     assert f"source '{script}'" in (home / ".bashrc").read_text(encoding="utf-8")

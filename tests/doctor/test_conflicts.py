@@ -25,6 +25,8 @@ from yoi_ticket.doctor.diagnostics import Diagnostic
 from yoi_ticket.merge.conflicts import find_conflict_blocks, lost_events
 from yoi_ticket.store.thread import Event, parse_thread
 
+# The tests that read git objects or git's object ids run in SHA-1 and SHA-256 repositories.
+BOTH_FORMATS = pytest.mark.usefixtures("git_object_format")
 STORE = ".yoi/tickets"
 TICKET = "00001KSKBPDVG"  # planning, one migration event, no artifacts
 OTHER = "00001KSRZA8GR"
@@ -109,6 +111,7 @@ def doctor_cli(workspace: Path, *args: str) -> tuple[int, str, str]:
 # ---------------------------------------------------------------- a merge stopped on conflicts
 
 
+@BOTH_FORMATS
 def test_conflicted_merge_reports_unmerged_entries_and_conflict_blocks(repo: Path) -> None:
     merge_topic(repo)
     [thread_line] = marker_lines(repo / THREAD)
@@ -315,6 +318,7 @@ def snapshot(workspace: Path) -> tuple[bytes, int, str, str]:
     )
 
 
+@BOTH_FORMATS
 def test_against_predicts_the_conflict_without_touching_index_or_work_tree(repo: Path) -> None:
     (repo / "notes.txt").write_text("untracked\n")
     git(repo, "status")  # let git refresh the index now, not during the check
@@ -357,14 +361,16 @@ def test_against_unknown_ref_is_a_usage_error(repo: Path) -> None:
 
 def test_against_with_a_git_older_than_2_38_exits_2(repo: Path, tmp_path: Path) -> None:
     real = subprocess.run(["which", "git"], capture_output=True, text=True, check=True)
-    fake = tmp_path / "old-git"
+    folder = tmp_path / "old-git"
+    folder.mkdir()
+    fake = folder / "git"  # first on PATH: every git command goes through it
     fake.write_text(
         "#!/bin/sh\n"
         'if [ "$1" = version ]; then echo "git version 2.34.1"; exit 0; fi\n'
         f'exec {real.stdout.strip()} "$@"\n'
     )
     fake.chmod(0o755)
-    env = {**os.environ, "GIT_PYTHON_GIT_EXECUTABLE": str(fake)}
+    env = {**os.environ, "PATH": f"{folder}{os.pathsep}{os.environ['PATH']}"}
     done = subprocess.run(
         [sys.executable, "-m", "yoi_ticket", "doctor", "--against", "topic"],
         cwd=repo,
@@ -397,6 +403,7 @@ def resolve_keeping(workspace: Path, *headers: str) -> None:
     commit_all(workspace, "merge topic")
 
 
+@BOTH_FORMATS
 def test_merge_that_kept_one_side_loses_the_other_sides_event(repo: Path) -> None:
     merge_topic(repo)
     resolve_keeping(repo, ALICE)
@@ -414,8 +421,8 @@ def test_merge_that_kept_one_side_loses_the_other_sides_event(repo: Path) -> Non
         f"merge {head[:12]} (HEAD) dropped an event of parent 2 ({topic[:12]}, line {line}): {BOB}"
     )
     assert lost.hint == (
-        f"copy it back from 'git show {topic[:12]}:{THREAD}' into thread.md in time order, "
-        "and commit"
+        f"run 'yoi ticket restore-events {head[:12]}' (or copy it back from 'git show "
+        f"{topic[:12]}:{THREAD}' into thread.md in time order), and commit"
     )
 
 
@@ -424,6 +431,7 @@ def marker_lines_in(text: str, line: str) -> int:
     return number
 
 
+@BOTH_FORMATS
 def test_lost_events_of_an_older_merge_with_merge_commit(repo: Path) -> None:
     merge_topic(repo)
     resolve_keeping(repo, BOB)  # alice's comment is lost
@@ -446,6 +454,7 @@ def test_merge_commit_must_be_a_merge(repo: Path) -> None:
     assert err == "error: --merge-commit main: not a merge commit (it has one parent)\n"
 
 
+@BOTH_FORMATS
 def test_event_deleted_on_purpose_by_one_side_is_not_lost(tmp_path: Path) -> None:
     workspace = init_repo(copy_corpus(V2, tmp_path / "ws"))
     thread = workspace / THREAD
@@ -474,6 +483,7 @@ def test_event_deleted_on_purpose_by_one_side_is_not_lost(tmp_path: Path) -> Non
 DOUBLED = "## Review: approve\n\n## Review: approve\n\nLooks good."
 
 
+@BOTH_FORMATS
 def test_merge_that_removed_a_duplicated_heading_edited_the_event(tmp_path: Path) -> None:
     """Regression (issue 14): two real merges kept a review but removed its duplicated
     ``## Review: approve`` heading. That is YT506 (edited, warning), not YT505 (dropped)."""
@@ -515,6 +525,7 @@ def test_merge_that_removed_a_duplicated_heading_edited_the_event(tmp_path: Path
     assert run_doctor(workspace, options).diagnostics == []
 
 
+@BOTH_FORMATS
 def test_a_dropped_and_an_edited_event_in_one_merge_are_two_findings(repo: Path) -> None:
     merge_topic(repo)
     base = git(repo, "show", f":1:{THREAD}").stdout
@@ -578,7 +589,8 @@ def test_plain_directory_skips_git_rules_silently(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("option", "value"), [("--against", "main"), ("--merge-commit", "HEAD"), ("--staged", None)]
+    ("option", "value"),
+    [("--against", "main"), ("--merge-commit", "HEAD"), ("--merges", "HEAD"), ("--staged", None)],
 )
 def test_git_options_outside_git_exit_2(tmp_path: Path, option: str, value: str | None) -> None:
     workspace = copy_corpus(V2, tmp_path / "ws")
@@ -599,6 +611,29 @@ _BLOCK_HINT = (
 _UNMERGED = "unmerged index entry (both modified): the merge of this file was not finished"
 _ORIG = f"{THREAD}.orig"
 _ORIG_HINT = f"rm {_ORIG}  (git rm {_ORIG} if it was committed)"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--merges", "nothere..main"], "error: --merges nothere..main: not a revision range"),
+        (["--merges", "-x"], "error: --merges '-x': not a revision range"),
+        (["--merges", "main", "--merge-commit", "main"], "error: --merges and --merge-commit"),
+        (["--merges", "main", "--staged"], "error: --merges and --staged do not go together"),
+        (["--merges", "main", "--hook"], "error: --merges and --hook do not go together"),
+    ],
+)
+def test_merges_usage_errors_exit_2(repo: Path, args: list[str], message: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "yoi_ticket", "doctor", "--no-local", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.startswith(message)
+    assert done.stdout == ""
 
 
 @pytest.fixture
@@ -623,6 +658,7 @@ def test_github_output_exact(stopped_merge: Path) -> None:
     )
 
 
+@BOTH_FORMATS
 def test_github_output_exact_against_and_lost_events(repo: Path) -> None:
     code, out, _ = doctor_cli(repo, "--select", "YT504", "--against", "topic", "--format", "github")
     hint = (
@@ -645,8 +681,8 @@ def test_github_output_exact_against_and_lost_events(repo: Path) -> None:
     assert out == (
         f"::error file={THREAD},title=YT505::merge {head} (HEAD) dropped an event of parent 2 "
         f"({topic}, line 9): {BOB}"
-        f"%0Ahint: copy it back from 'git show {topic}:{THREAD}' into thread.md in time "
-        "order, and commit\n"
+        f"%0Ahint: run 'yoi ticket restore-events {head}' (or copy it back from 'git show "
+        f"{topic}:{THREAD}' into thread.md in time order), and commit\n"
     )
 
 

@@ -174,3 +174,31 @@ def test_the_fix_summary_counts_each_kind_and_what_was_kept() -> None:
         "Would fix 2 findings: 2 dead pending launches."
     )
     assert FixOutcome([], [], {}, dry_run=True).summary() == "Nothing to fix."
+
+
+@pytest.mark.parametrize("target", ["file", "folder", "nothing"])
+def test_fix_removes_a_temp_symlink_out_of_the_overlay_and_never_its_target(
+    overlay: Overlay, tmp_path: Path, target: str
+) -> None:
+    """Regression: such a link was kept "in use again" and reported forever."""
+    overlay.ensure()
+    outside = tmp_path / "outside"
+    if target == "file":
+        outside.write_text("precious")
+    elif target == "folder":
+        outside.mkdir()
+        (outside / "inside").write_text("precious")
+    link = overlay.claims_dir / f".tmp-{dead_pid()}-0a1b2c3d4e5f"
+    link.symlink_to(outside)
+    assert codes(doctor(overlay.workspace, fix=False)) == [("YT407", str(link))]
+    report = doctor(overlay.workspace, fix=True)
+    assert report.fixes == [f"removed leftover temporary file {link}"]
+    assert codes(report) == []
+    assert not os.path.lexists(link)
+    if target == "file":
+        assert outside.read_text() == "precious"
+    elif target == "folder":
+        assert (outside / "inside").read_text() == "precious"
+    else:
+        assert not os.path.lexists(outside)
+    assert codes(doctor(overlay.workspace, fix=False)) == []

@@ -98,19 +98,19 @@ def plain_find(detector: MachinePaths, text: str, *, certain_only: bool = False)
         return []
     if "://" in text:
         text = re.sub(r"(?i)file://", "file:  ", text)
-    hits: dict[int, PathHit] = {}
+    urls = mp._Urls(text)
+    kinds: dict[int, tuple[str, bool]] = {}
     for folder, kind in detector.local_dirs:
-        for start in mp._occurrences(text, folder):
-            hits[start] = PathHit(mp._token(text, start), kind, True, start)
+        for start in mp._occurrences(text, folder, urls):
+            kinds[start] = (kind, True)
     for kind, regex, certain in PLAIN:
         if certain_only and not certain:
             continue
         for match in regex.finditer(text):
             start = match.start()
-            if start in hits or mp._inside_url(text, start):
-                continue
-            hits[start] = PathHit(mp._token(text, start), kind, certain, start)
-    return [hits[start] for start in sorted(mp._outermost(hits))]
+            if start not in kinds and not urls.inside(start):
+                kinds[start] = (kind, certain)
+    return mp._outermost(text, kinds)
 
 
 @settings(max_examples=400, deadline=None)

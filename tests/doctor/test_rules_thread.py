@@ -679,6 +679,10 @@ def test_every_yt1_yt2_rule_fires_in_one_store_and_each_finding_has_a_hint(
     edit(ticket_dir(v1, V1_OPEN) / "item.md", f"id: {V1_OPEN}", "id: 20260607-223233-other")
     edit(ticket_dir(v1, V1_OPEN) / "item.md", "title: Parse", "title: v1: Parse")  # YT121
     found_codes |= {d.code for d in diagnose(v1)}  # YT110, YT114, YT121
+    escaped = tmp_path / "escaped"  # a store that is not read at all: a workspace of its own
+    (escaped / ".yoi").mkdir(parents=True)
+    (escaped / STORE).symlink_to(store)
+    found_codes |= {d.code for d in diagnose(escaped)}  # YT122
     assert found_codes == {r.code for r in RULES if r.code.startswith(("YT1", "YT2"))}
-    for diagnostic in [*diagnose(workspace), *diagnose(v1)]:
+    for diagnostic in [*diagnose(workspace), *diagnose(v1), *diagnose(escaped)]:
         assert diagnostic.hint, f"{diagnostic.code} {diagnostic.message!r} has no hint"

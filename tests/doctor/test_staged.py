@@ -27,6 +27,8 @@ OTHER = "00001KSRZA8GR"  # clean
 UNTOUCHED_BROKEN = "00001KVZKST83"  # committed with a dangling relation (YT208)
 NO_AUTHOR = "<!-- event: comment at: 2026-06-08T09:00:00Z -->"
 
+pytestmark = pytest.mark.usefixtures("git_object_format")  # SHA-1 and SHA-256
+
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:

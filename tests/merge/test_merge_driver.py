@@ -29,6 +29,7 @@ from harness.merge import (
 )
 from yoi_ticket.doctor.api import run_doctor
 from yoi_ticket.doctor.context import DoctorOptions
+from yoi_ticket.files.textfile import MAX_FILE_BYTES
 from yoi_ticket.merge.driver import run_driver
 from yoi_ticket.store.thread import parse_thread, parse_time
 
@@ -360,3 +361,47 @@ def test_state_memo_is_scoped_to_one_git_operation(tmp_path: Path, repo: Path) -
     lock.unlink()
     assert merge_thread_now(ours_thread, theirs_thread) == 0
     assert merge_item_now()[0] == 1  # outside a git operation there is no memo
+
+
+def test_inputs_over_the_size_limit_are_not_read_before_the_plain_merge(tmp_path: Path) -> None:
+    """The sizes are asked of the file system first: the driver read every input in full
+    before (1.1 GB for a 117 MB thread). Bytes read are the kernel's count for the driver's
+    thread (``/proc/self/task/<tid>/io``: without git merge-file, its child)."""
+    events = "".join(event(f"2026-06-26T10:{i % 60:02d}:00Z", f"line {i}") for i in range(40))
+    small = events.encode()
+    big = small * (MAX_FILE_BYTES // len(small) + 1)  # over the limit, still a valid thread
+    paths = three_files(
+        tmp_path / "driver", small, small + event("2026-06-27T00:00:00Z", "ours").encode(), big
+    )
+    plain = three_files(tmp_path / "plain", *(p.read_bytes() for p in paths))
+    script = (
+        "import sys, threading\n"
+        "from pathlib import Path\n"
+        "from yoi_ticket.merge.driver import run_driver\n"
+        "io = Path(f'/proc/self/task/{threading.get_native_id()}/io')\n"
+        "def read_bytes():\n"
+        "    return int(io.read_text().split()[1])\n"
+        "folder = Path(sys.argv[4])\n"
+        "warm = [folder / n for n in ('base', 'ours', 'theirs')]\n"
+        "for p in warm: p.write_text('a\\n')\n"
+        "run_driver(*warm, 'X/thread.md', worktree=folder)\n"
+        "before = read_bytes()\n"
+        "status = run_driver(*map(Path, sys.argv[1:4]), 'X/thread.md', worktree=folder)\n"
+        "print(status, read_bytes() - before)\n"
+    )
+    warm = tmp_path / "warm"
+    warm.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-c", script, *map(str, paths), str(warm)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    status, read = map(int, done.stdout.split())
+    assert read < MAX_FILE_BYTES // 8, read  # not one input was read
+    labels = ["-L", "ours", "-L", "base", "-L", "theirs"]
+    expected = git(
+        tmp_path, "merge-file", *labels, *map(str, (plain[1], plain[0], plain[2])), check=False
+    )
+    assert status == (1 if expected.returncode else 0)
+    assert paths[1].read_bytes() == plain[1].read_bytes()  # git's plain merge, as before

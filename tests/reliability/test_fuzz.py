@@ -43,7 +43,12 @@ from yoi_ticket.store.artifacts import (
     parse_plan,
     parse_relations,
 )
-from yoi_ticket.store.ids import decode_filename, encode_for_filename, validate_ticket_id
+from yoi_ticket.store.ids import (
+    decode_filename,
+    encode_for_filename,
+    normal_id,
+    validate_ticket_id,
+)
 from yoi_ticket.store.item import parse_item
 from yoi_ticket.store.thread import format_header, parse_header, parse_thread
 from yoi_ticket.store.yaml_loader import YamlProblem, load
@@ -333,8 +338,10 @@ def test_an_id_is_rejected_or_becomes_one_safe_file_name(ticket_id: str) -> None
         return
     assert name not in ("", ".", "..") and "/" not in name and "\\" not in name
     assert len(name.encode()) <= MAX_FILENAME_BYTES
-    assert decode_filename(name) == ticket_id
-    assert encode_for_filename(ticket_id) == name
+    # The file name is the id's NFC form (spellings that differ only in normalisation are
+    # one ticket), which NFC leaves as it is.
+    assert decode_filename(name) == normal_id(ticket_id) == normal_id(normal_id(ticket_id))
+    assert encode_for_filename(normal_id(ticket_id)) == name
 
 
 # --- overlay JSON -------------------------------------------------------------------

@@ -281,3 +281,28 @@ def test_a_hostile_pod_registry_never_hangs_or_crashes(
     cli(worker, scene, *CLAIM_C2, ok=(1,))
     doctor = cli(worker, scene, "doctor", "--select", "YT4", "--format", "json", ok=(0, 1))
     assert "YT403" in {d["code"] for d in json.loads(doctor.out)["diagnostics"]}
+
+
+@pytest.mark.parametrize("target", ["victim.json", "fifo", "folder", "missing"])
+def test_fix_removes_a_temp_symlink_out_of_the_overlay_never_its_target(
+    worker: Worker, scene: Scene, target: str
+) -> None:
+    """A leftover temp name (``.tmp-<dead pid>-<hex>``) that is a symlink out of the overlay:
+    --fix removes the link itself (it once kept it "in use again" and reported it forever)
+    and nothing outside the overlay changes, which ``cli`` checks."""
+    overlay = prepared(scene)
+    outside = scene.outside / target
+    if target == "folder":
+        outside.mkdir()
+        (outside / "kept").write_text("kept")
+    link = overlay.claims_dir / ".tmp-999999999-0123456789ab"  # no such pid
+    link.symlink_to(outside)
+    before = cli(worker, scene, "doctor", "--select", "YT407", "--format", "json", ok=(0, 1))
+    assert [d["path"] for d in json.loads(before.out)["diagnostics"]] == [str(link)]
+    fixed = cli(worker, scene, "doctor", "--select", "YT407", "--fix", ok=(0,))
+    assert fixed.err == (
+        f"removed leftover temporary file {link}\nFixed 1 finding: 1 leftover temporary file.\n"
+    )
+    assert not os.path.lexists(link)
+    after = cli(worker, scene, "doctor", "--select", "YT407", "--format", "json", ok=(0,))
+    assert json.loads(after.out)["diagnostics"] == []

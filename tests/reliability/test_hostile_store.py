@@ -191,3 +191,38 @@ def test_symlink_loops_and_escapes_in_the_store_are_reported(
     cli(worker, scene, "list", ok=(0, 1, 2))
     cli(worker, scene, "show", TICKET, ok=(0, 1))
     cli(worker, scene, *CLAIM_C2, ok=(0,))
+
+
+@pytest.mark.parametrize("shape", ["root", "outside store", ".yoi", "configured root"])
+def test_a_store_that_resolves_outside_the_workspace_is_never_read(
+    worker: Worker, scene: Scene, shape: str
+) -> None:
+    """``.yoi/tickets -> /`` listed bin, etc... as tickets: a store root, or ``.yoi``, that
+    resolves outside the workspace is refused by every reader and reported by doctor."""
+    yoi = scene.workspace / ".yoi"
+    elsewhere = scene.outside / "store"
+    shutil.copytree(scene.store, elsewhere)  # real tickets, outside the workspace
+    if shape == ".yoi":
+        shutil.move(yoi, scene.outside / "yoi")
+        yoi.symlink_to(scene.outside / "yoi")
+        relative, target = ".yoi", scene.outside / "yoi"
+    elif shape == "configured root":
+        (yoi / "ticket.config.toml").write_text('[backend]\nroot = "data/tickets"\n')
+        (scene.workspace / "data").symlink_to(scene.outside)
+        relative, target = "data/tickets", scene.outside / "tickets"
+    else:
+        shutil.rmtree(scene.store)
+        target = Path("/") if shape == "root" else elsewhere
+        scene.store.symlink_to(target)
+        relative = ".yoi/tickets"
+    reason = f"{relative} resolves outside the workspace, to {target}"
+    for args in (("list",), ("show", TICKET), CLAIM_C2):
+        done = cli(worker, scene, *args, ok=(2,))
+        assert done.out == ""
+        assert done.err.splitlines()[0] == f"error: refusing to read the ticket store: {reason}"
+    diagnostics = doctor_json(worker, scene)
+    assert [(d["code"], d["path"], d["message"]) for d in diagnostics] == [
+        ("YT122", relative, f"{reason}; not read")
+    ]
+    staged = cli(worker, scene, "doctor", "--staged", "--format", "json", ok=(1,))
+    assert [d["code"] for d in json.loads(staged.out)["diagnostics"]] == ["YT122"]

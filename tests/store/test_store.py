@@ -483,3 +483,46 @@ def test_store_root_that_is_a_file_is_an_empty_store(tmp_path: Path) -> None:
     (tmp_path / ".yoi").mkdir()
     (tmp_path / ".yoi" / "tickets").write_text("not a folder\n", encoding="utf-8")
     assert not Store(tmp_path).scan().exists
+
+
+# ---------------------------------------------------------------- a store outside the workspace
+
+
+def test_a_store_root_symlinked_out_of_the_workspace_is_not_read(tmp_path: Path) -> None:
+    workspace = tmp_path / "ws"
+    (workspace / ".yoi").mkdir(parents=True)
+    (workspace / ".yoi" / "tickets").symlink_to("/")
+    store = Store(workspace)
+    assert store.outside == ".yoi/tickets resolves outside the workspace, to /"
+    with pytest.raises(UsageError, match=r"refusing to read the ticket store: \.yoi/tickets"):
+        store.scan()
+    with pytest.raises(UsageError, match="refusing to read"):
+        store.exists("etc")
+    assert store.locate("etc") is None  # / has an etc/: it is never looked at
+    scan = store.scan(refuse_outside=False)
+    assert (scan.locations, scan.exists, scan.outside) == ([], False, store.outside)
+
+
+def test_a_yoi_folder_symlinked_out_of_the_workspace_is_not_read(tmp_path: Path) -> None:
+    elsewhere = copy_corpus(V2, tmp_path / "elsewhere") / ".yoi"
+    (elsewhere / "ticket.config.toml").write_text('[backend]\nroot = "tickets-x"\n')
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    (workspace / ".yoi").symlink_to(elsewhere)
+    config = load_config(workspace)
+    assert config.store_root == DEFAULT_STORE_ROOT  # the config out there is not read
+    assert config.outside == f".yoi resolves outside the workspace, to {elsewhere}"
+    assert Store(workspace).outside == config.outside
+
+
+def test_symlinks_that_stay_inside_the_workspace_are_read(tmp_path: Path) -> None:
+    workspace = copy_corpus(V2, tmp_path / "real")
+    store_dir = workspace / ".yoi" / "tickets"
+    store_dir.rename(workspace / "tickets-real")
+    store_dir.symlink_to("../tickets-real")
+    link = tmp_path / "link"
+    link.symlink_to(workspace)  # the workspace itself reached through a symlink
+    for path in (workspace, link):
+        store = Store(path)
+        assert store.outside is None
+        assert len(store.scan().locations) == 36

@@ -3,7 +3,8 @@
 This module builds the typer groups, registers the commands of the command modules
 (:mod:`~yoi_ticket.cli.tickets`, :mod:`~yoi_ticket.cli.doctor`, :mod:`~yoi_ticket.cli.claims`,
 :mod:`~yoi_ticket.cli.sessions`, :mod:`~yoi_ticket.cli.workspace`,
-:mod:`~yoi_ticket.cli.overlay`, :mod:`~yoi_ticket.cli.merge_driver`), and maps exceptions
+:mod:`~yoi_ticket.cli.overlay`, :mod:`~yoi_ticket.cli.merge_driver`,
+:mod:`~yoi_ticket.cli.restore`), and maps exceptions
 and returned exit codes to the process's exit in :func:`_handle`, the one place that does.
 Command modules import typer and nothing heavy at module level, so ``--help`` stays fast.
 """
@@ -20,7 +21,16 @@ import typer
 from typer.core import TyperArgument, TyperCommand
 
 from yoi_ticket import __version__
-from yoi_ticket.cli import claims, doctor, merge_driver, overlay, sessions, tickets, workspace
+from yoi_ticket.cli import (
+    claims,
+    doctor,
+    merge_driver,
+    overlay,
+    restore,
+    sessions,
+    tickets,
+    workspace,
+)
 from yoi_ticket.cli.options import STATE, WorkspaceOption
 from yoi_ticket.errors import EXIT_INTERNAL, EXIT_USAGE, YoiError
 
@@ -138,6 +148,7 @@ ticket_app.callback()(_callback)
 for _commands in (
     tickets.COMMANDS,
     doctor.COMMANDS,
+    restore.COMMANDS,
     claims.COMMANDS,
     sessions.COMMANDS,
     workspace.COMMANDS,

@@ -330,8 +330,9 @@ class ProgressBar:
 
     DELAY = 0.4
 
-    def __init__(self, *, enabled: bool) -> None:
+    def __init__(self, *, enabled: bool, label: str = "Checking tickets") -> None:
         self.enabled = enabled
+        self.label = label
         self.started = 0.0
         self.progress: Any = None
         self.task: Any = None
@@ -355,7 +356,7 @@ class ProgressBar:
 
             self.progress = Progress(transient=True, console=Console(stderr=True))
             self.progress.start()
-            self.task = self.progress.add_task("Checking tickets", total=total)
+            self.task = self.progress.add_task(self.label, total=total)
         if done % 50 == 0 or done == total:
             self.progress.update(self.task, completed=done)
 

@@ -80,6 +80,14 @@ MergeCommitOption = Annotated[
     str | None,
     typer.Option("--merge-commit", metavar="REV", help="Check a merge commit for lost events."),
 ]
+MergesOption = Annotated[
+    str | None,
+    typer.Option(
+        "--merges",
+        metavar="RANGE",
+        help="Check every merge of a revision range (main~300..main) for lost events.",
+    ),
+]
 FixOption = Annotated[bool, typer.Option("--fix", help="Apply the safe fixes.")]
 DryRunOption = Annotated[bool, typer.Option("--dry-run", help="With --fix: list the fixes only.")]
 OutputOption = Annotated[
@@ -140,6 +148,7 @@ def doctor_command(
     hook: HookOption = False,
     against: AgainstOption = None,
     merge_commit: MergeCommitOption = None,
+    merges: MergesOption = None,
     fix: FixOption = False,
     dry_run: DryRunOption = False,
     output: OutputOption = None,
@@ -171,6 +180,7 @@ def doctor_command(
         hook=hook,
         against=against,
         merge_commit=merge_commit,
+        merges=merges,
         paths=_relative_paths(root, paths or [], must_exist=not hook),
         fix=fix,
         dry_run=dry_run,
@@ -179,8 +189,12 @@ def doctor_command(
         no_baseline=no_baseline,
         quiet=quiet,
     )
-    with display.ProgressBar(enabled=display.progress_wanted(fmt, output)) as bar:
-        report = run_doctor(root, options, progress=bar.update)
+    wanted = display.progress_wanted(fmt, output)
+    with (
+        display.ProgressBar(enabled=wanted) as bar,
+        display.ProgressBar(enabled=wanted, label="Checking merges") as merge_bar,
+    ):
+        report = run_doctor(root, options, progress=bar.update, merge_progress=merge_bar.update)
     display.print_report(report, fmt, output, statistics=statistics)
     return report.exit_code
 

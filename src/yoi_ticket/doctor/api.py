@@ -33,12 +33,19 @@ DEFAULT_FAIL_ON = "error"
 
 
 def run_doctor(
-    workspace: Path, options: DoctorOptions | None = None, *, progress: Progress | None = None
+    workspace: Path,
+    options: DoctorOptions | None = None,
+    *,
+    progress: Progress | None = None,
+    merge_progress: Progress | None = None,
 ) -> Report:
     """Check ``workspace`` with ``options`` (completed by :func:`resolve_options`) and
-    return the sorted diagnostics and the exit decision (``report.exit_code``)."""
+    return the sorted diagnostics and the exit decision (``report.exit_code``).
+    ``progress`` is told ``(done, total)`` as tickets are checked, ``merge_progress`` as
+    the merges of ``--merges`` are."""
     given = options or DoctorOptions()
     resolved = resolve_options(workspace, given)
+    _check_git_options(resolved)
     baseline = None
     if resolved.write_baseline is not None:
         check_writable(resolved.write_baseline, _shown(workspace, resolved.write_baseline))
@@ -46,7 +53,7 @@ def run_doctor(
         origin = "" if given.baseline else f" ([doctor] baseline in {CONFIG_PATH})"
         shown = _shown(workspace, resolved.baseline)
         baseline = Baseline.load(resolved.baseline, shown=shown, origin=origin)
-    report = _run(workspace, resolved, progress)
+    report = _run(workspace, resolved, progress, merge_progress)
     if resolved.fix and report.fix_summary is None:
         reason = "--staged" if resolved.staged else "--hook" if resolved.hook else "--no-local"
         report = dataclasses.replace(
@@ -184,7 +191,29 @@ def repo_prefix(workspace: Path) -> str:
     return ""
 
 
-def _run(workspace: Path, options: DoctorOptions, progress: Progress | None) -> Report:
+def _check_git_options(options: DoctorOptions) -> None:
+    """``--merges`` checks a range of merges, so it goes with no other merge to check."""
+    if options.merges is None:
+        return
+    others = (
+        (options.merge_commit, "--merge-commit"),
+        (options.staged, "--staged"),
+        (options.hook, "--hook"),
+    )
+    for given, name in others:
+        if given:
+            raise UsageError(
+                f"--merges and {name} do not go together",
+                hint="--merges checks every merge of its range; give the merge to check there",
+            )
+
+
+def _run(
+    workspace: Path,
+    options: DoctorOptions,
+    progress: Progress | None,
+    merge_progress: Progress | None,
+) -> Report:
     if options.hook:
         from yoi_ticket.doctor.hook import hook_options
         from yoi_ticket.store.reader import Store
@@ -196,6 +225,7 @@ def _run(workspace: Path, options: DoctorOptions, progress: Progress | None) -> 
         return run_staged(workspace, options, progress=progress)
     rules = selected_rules(options)
     ctx = make_context(workspace, options, rules)
+    ctx.merge_progress = merge_progress
     try:
         ctx.git.check_options()
         diagnostics: Sequence[Diagnostic] = run(ctx, rules, progress=progress)

@@ -4,6 +4,7 @@ overlay, the machine-local path scan), each a typed attribute computed once per 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -30,6 +31,7 @@ class DoctorOptions:
     hook: bool = False  # pre-commit: staged while git commits, else the work tree (doctor.hook)
     against: str | None = None
     merge_commit: str | None = None
+    merges: str | None = None  # a revision range whose every merge is checked for lost events
     paths: tuple[str, ...] = ()  # workspace-relative paths to restrict the check to
     fix: bool = False
     dry_run: bool = False
@@ -120,6 +122,8 @@ class DoctorContext:
     """The one way rules read a ticket's files (work tree, text only, or the git index)."""
     git: RunRepository
     """The workspace's git repository, opened on first use."""
+    merge_progress: Callable[[int, int], None] | None = None
+    """Told ``(done, total)`` while the merges of ``--merges`` are checked."""
 
     @property
     def config(self) -> TicketConfig:

@@ -7,7 +7,8 @@ files (the panel rules of YT4xx). Each is checked again right before removal: a 
 record is removed under the overlay's state lock only while its launch lock is free, a
 temp file only while its writer is not running, a panel lock only while it is still
 stuck and the same file, a panel temp file only while it is still old; panel files only
-when they are regular files of this user inside a registry doctor found. With
+when they are regular files of this user inside a registry doctor found. A temp file
+that is a symlink is removed as the link itself, never what it points to. With
 ``dry_run`` the fixes are listed and nothing is touched. Fixed findings leave the
 report.
 """
@@ -90,7 +91,7 @@ def apply_fixes(
         if fixer(ctx, path):
             lines.append(f"removed {what} {path}")
             fixed[what] = fixed.get(what, 0) + 1
-        elif path.exists():
+        elif os.path.lexists(path):
             lines.append(f"kept {what} {path}: it is in use again")
             kept += 1
             remaining.append(diagnostic)
@@ -150,7 +151,10 @@ def _remove_old_panel_file(path: Path) -> bool:
 
 
 def _inside(path: Path, folder: Path) -> bool:
-    real = Path(os.path.realpath(path))
+    """Whether the entry ``path`` itself lies in ``folder``: a symlink is where it is, not
+    where it points (a temp file replaced by a symlink out of the overlay is removed, the
+    link and never its target)."""
+    real = Path(os.path.realpath(path.parent)) / path.name
     root = Path(os.path.realpath(folder))
     return real == root or root in real.parents
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from yoi_ticket.store.item import FrontmatterLines
 from yoi_ticket.store.models import Ticket
 from yoi_ticket.store.reader import ARTIFACTS, ITEM, THREAD
 
@@ -179,37 +180,23 @@ def walk(value: Any, keys: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ..
 def frontmatter_places(ticket: Ticket) -> Iterator[Place]:
     if ticket.item is None or not ticket.item.frontmatter_ok:
         return
-    lines: list[str] = []
-    last = ticket.item.body_line - 2  # the last frontmatter line
+    finder: FrontmatterLines | None = None
     for top, value in ticket.fields.items():
         top_line = ticket.field_line(top)
-        for keys, leaf in walk(value, (top,)):
-            if top_line is None or not isinstance(value, (list, dict)):
+        if top_line is None or not isinstance(value, (list, dict)):
+            for keys, leaf in walk(value, (top,)):
                 yield Place(ITEM, "frontmatter", keys, leaf, top_line)
-                continue
-            lines = lines or ticket.item_text.split("\n")
-            line = _key_line(lines, top_line, keys[-1], last) if len(keys) > 1 else top_line
+            continue
+        finder = finder or FrontmatterLines(ticket.item_text, ticket.item.body_line)
+        finder.start(top_line)
+        previous: tuple[str, ...] = (top,)
+        for keys, leaf in walk(value, (top,)):
+            # The items of one list share their keys: the key is looked for once.
+            line = finder.key(keys[-1]) if keys != previous else finder.cursor
+            previous = keys
             if isinstance(leaf, str) and leaf:
-                line = _value_line(lines, line, leaf, last)
+                line = finder.value(leaf)
             yield Place(ITEM, "frontmatter", keys, leaf, line)
-
-
-def _key_line(lines: list[str], top_line: int, key: str, last: int) -> int:
-    """The line of nested ``key:`` from ``top_line`` on in the frontmatter, else ``top_line``."""
-    pattern = re.compile(rf"^\s*(?:-\s+)?[\"']?{re.escape(key)}[\"']?\s*:")
-    for number in range(top_line, max(last, top_line) + 1):
-        if number - 1 < len(lines) and pattern.match(lines[number - 1]):
-            return number
-    return top_line
-
-
-def _value_line(lines: list[str], line: int, value: str, last: int) -> int:
-    """The first line from ``line`` on that shows ``value`` (a list item), else ``line``."""
-    needle = value.split("\n", 1)[0][:40]
-    for number in range(line, max(last, line) + 1):
-        if number - 1 < len(lines) and needle in lines[number - 1]:
-            return number
-    return line
 
 
 def header_places(ticket: Ticket) -> Iterator[Place]:
@@ -252,13 +239,16 @@ def local_keys(value: Any, keys: tuple[str, ...] = ()) -> Iterator[tuple[tuple[s
 def local_key_places(ticket: Ticket) -> Iterator[Place]:
     """Places whose key (the outermost one of a nested value) is local state."""
     if ticket.item is not None and ticket.item.frontmatter_ok:
-        lines: list[str] = []
-        last = ticket.item.body_line - 2
+        finder: FrontmatterLines | None = None
+        top: str | None = None
         for keys, value in local_keys(ticket.fields):
             line = ticket.field_line(keys[0])
             if len(keys) > 1 and line is not None:
-                lines = lines or ticket.item_text.split("\n")
-                line = _key_line(lines, line, keys[-1], last)
+                finder = finder or FrontmatterLines(ticket.item_text, ticket.item.body_line)
+                if keys[0] != top:
+                    top = keys[0]
+                    finder.start(line)
+                line = finder.key(keys[-1])
             yield Place(ITEM, "frontmatter", keys, value, line)
     for event in ticket.events:
         for key, value in event.attrs.items():

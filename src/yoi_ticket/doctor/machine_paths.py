@@ -20,9 +20,10 @@ before any regular expression.
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 HOME = "a home directory"
@@ -52,6 +53,7 @@ _PATTERNS: tuple[tuple[str, str, bool, str | None], ...] = (
     (HOME, rf"{_SLASH}root{_END}", True, None),
     (HOME, rf"{_DRIVE_USERS}{_USER}{_END}", True, r":(?:\\+|/)(?i:users)"),
     (RUN_USER, rf"{_SLASH}run/user/\d+{_END}", True, None),
+    # (the socket pattern is run by _socket_starts: as a regex it is quadratic on "=/=/=/...")
     (SOCKET, _SOCKET.format(start=_START), True, r"\.sock"),
     (TEMP, rf"{_SLASH}(?:private/)?(?:tmp|var/folders)/[^\s\"'`<>|]", False, None),
     (TILDE, r"~(?<![\w.~/\\$%@>)\]}-]~)/[^\s\"'`<>|]", False, None),
@@ -150,38 +152,112 @@ class MachinePaths:
         return lines
 
     def find(self, text: str, *, certain_only: bool = False) -> list[PathHit]:
-        """Machine-local paths in ``text``, one per start offset, in text order."""
+        """Machine-local paths in ``text``, one per start offset, in text order.
+
+        Linear in ``text``: each match is found by a scan that does not go back over the
+        text (a line of thousands of paths, or of slashes without one, was quadratic).
+        """
         if not self.may_contain(text):
             return []
         if "://" in text:  # file:///home/x is a local path: blank the scheme's slashes
             text = _FILE_URL.sub("file:  ", text)
-        hits: dict[int, PathHit] = {}
+        urls = _Urls(text)
+        kinds: dict[int, tuple[str, bool]] = {}
         for folder, kind in self.local_dirs:
             if folder not in text:
                 continue
-            for start in _occurrences(text, folder):
-                hits[start] = PathHit(_token(text, start), kind, True, start)
+            for start in _occurrences(text, folder, urls):
+                kinds[start] = (kind, True)
         for kind, regex, certain, gate in _REGEXES:
             if (certain_only and not certain) or (gate is not None and gate(text) is None):
                 continue
-            for match in regex.finditer(text):
-                start = match.start()
-                if start in hits or _inside_url(text, start):
-                    continue
-                hits[start] = PathHit(_token(text, start), kind, certain, start)
-        return [hits[start] for start in sorted(_outermost(hits))]
+            if kind == SOCKET:
+                starts: Iterable[int] = _socket_starts(text)
+            else:
+                starts = (match.start() for match in regex.finditer(text))
+            for start in starts:
+                if start not in kinds and not urls.inside(start):
+                    kinds[start] = (kind, certain)
+        return _outermost(text, kinds)
 
 
-def _outermost(hits: dict[int, PathHit]) -> list[int]:
-    """Drop hits that start inside an earlier hit's token (``/home/a/x.sock`` is one path)."""
-    kept: list[int] = []
-    end = -1
-    for start in sorted(hits):
+def _outermost(text: str, kinds: dict[int, tuple[str, bool]]) -> list[PathHit]:
+    """The hits in text order, without those that start inside an earlier hit's token as
+    shown (``/home/a/x.sock`` is one path). Hits in one token share its end, found once."""
+    hits: list[PathHit] = []
+    end = -1  # the end of the last hit's token as shown
+    token_end = stripped_end = -1  # the end of the last token looked at, and without ".:,"
+    for start in sorted(kinds):
         if start < end:
             continue
-        kept.append(start)
-        end = start + len(hits[start].path)
-    return kept
+        if start >= token_end:
+            match = _TOKEN_END.search(text, start)
+            token_end = match.start() if match else len(text)
+            stripped_end = token_end
+            while stripped_end > start and text[stripped_end - 1] in ".:,":
+                stripped_end -= 1
+        size = max(stripped_end - start, 0)
+        path = (
+            text[start : start + size]
+            if size <= MAX_SHOWN
+            else text[start : start + MAX_SHOWN - 3] + "..."
+        )
+        kind, certain = kinds[start]
+        hits.append(PathHit(path, kind, certain, start))
+        end = start + len(path)
+    return hits
+
+
+_SOCKET_END = re.compile(r"\.sock(?![\w.-])")
+_SOCKET_START = re.compile(rf"{_START}/|(?<![\w])[A-Za-z]:\\")
+_PATH_STOP = re.compile(r"""[\s"'`<>|]""")
+
+
+def _socket_starts(text: str) -> Iterator[int]:
+    """The start of each match of the SOCKET pattern, as ``finditer`` gives them.
+
+    For each ``.sock`` in turn: the match, if any, starts at the first path start after
+    the last character that ends a path (and after the previous match). The text before
+    a ``.sock`` is read once: the next search begins after it.
+    """
+    low = 0
+    for sock in _SOCKET_END.finditer(text):
+        end = sock.start()
+        run = low
+        for stop in _PATH_STOP.finditer(text, low, end):
+            run = stop.end()
+        start = _SOCKET_START.search(text, run, end)
+        if start is None:
+            low = end
+            continue
+        low = sock.end()
+        yield start.start()
+
+
+class _Urls:
+    """Where the URLs of a text are: an offset lies in one when the text of its token
+    before it (from the last character in ``_TOKEN_START``) holds ``://``.
+
+    Found in one pass: each ``://`` makes the rest of its token, up to the next
+    character that starts a token, a URL.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.starts: list[int] = []  # each URL part as [start, end], inclusive, in order
+        self.ends: list[int] = []
+        at = text.find("://")
+        while at != -1:
+            if self.ends and at <= self.ends[-1]:  # in the token of the one before
+                at = text.find("://", at + 1)
+                continue
+            match = _TOKEN_START.search(text, at)
+            self.starts.append(at + 3)
+            self.ends.append(match.start() if match else len(text))
+            at = text.find("://", at + 1)
+
+    def inside(self, offset: int) -> bool:
+        index = bisect.bisect_right(self.starts, offset) - 1
+        return index >= 0 and offset <= self.ends[index]
 
 
 def _spellings(folder: str) -> list[str]:
@@ -194,7 +270,7 @@ def _spellings(folder: str) -> list[str]:
     return spellings
 
 
-def _occurrences(text: str, folder: str) -> Iterable[int]:
+def _occurrences(text: str, folder: str, urls: _Urls) -> Iterable[int]:
     start = text.find(folder)
     while start != -1:
         end = start + len(folder)
@@ -203,26 +279,7 @@ def _occurrences(text: str, folder: str) -> Iterable[int]:
         if (
             (not before or not (before.isalnum() or before in "._-~/\\>)]}"))
             and (not after or after in "/\\" or not (after.isalnum() or after in "._-"))
-            and not _inside_url(text, start)
+            and not urls.inside(start)
         ):
             yield start
         start = text.find(folder, end)
-
-
-def _token_start(text: str, start: int) -> int:
-    begin = start
-    while begin > 0 and not _TOKEN_START.match(text[begin - 1]):
-        begin -= 1
-    return begin
-
-
-def _inside_url(text: str, start: int) -> bool:
-    """Whether offset ``start`` lies in a URL such as ``https://host/home/x`` (not ``file:``)."""
-    prefix = text[_token_start(text, start) : start]
-    return "://" in prefix
-
-
-def _token(text: str, start: int) -> str:
-    match = _TOKEN_END.search(text, start)
-    token = text[start : match.start() if match else len(text)].rstrip(".:,")
-    return token if len(token) <= MAX_SHOWN else token[: MAX_SHOWN - 3] + "..."

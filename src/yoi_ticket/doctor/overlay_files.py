@@ -128,8 +128,8 @@ def workspace_git(
     workspace: Path, *args: str, stdin: bytes | None = None
 ) -> tuple[int, bytes] | None:
     """Run a read-only git command in the workspace: ``(status, stdout)``, or ``None`` when
-    the workspace is not in a git work tree or git cannot run (a plain subprocess: these
-    calls do not need GitPython, whose import would cost every doctor run)."""
+    the workspace is not in a git work tree or git cannot run (a plain subprocess, not
+    the repository model)."""
     done = run_git(workspace, *args, stdin=stdin, timeout=60)
     if done is None or done.returncode == 128 or b"not a git repository" in done.stderr:
         return None

@@ -1,7 +1,8 @@
 """The git repository of a doctor run: opened once, on first use, and checked up front.
 
-The git rules skip silently when the workspace is not in a git repository; the options
-that need git (``--against``, ``--merge-commit``) are checked up front by
+The git rules skip silently when the workspace is not in a git repository (or git cannot
+be run at all: the workspace then counts as outside git); the options
+that need git (``--against``, ``--merge-commit``, ``--merges``) are checked up front by
 :meth:`RunRepository.check_options` and fail with exit 2 instead.
 """
 
@@ -9,15 +10,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from yoi_ticket.git import MERGE_TREE_VERSION, GitError, GitRepo, IndexEntry, open_repo
+from yoi_ticket.git import (
+    MERGE_TREE_VERSION,
+    GitError,
+    GitRepo,
+    IndexEntry,
+    no_repo_error,
+    open_repo,
+)
+from yoi_ticket.merge.history import merges_in
 
 
 class RunRepository:
-    """The workspace's git repository, opened once per run (``None`` outside git).
-
-    A plain run asks git for little (unmerged entries, the merge in progress), so it runs
-    git through :mod:`subprocess` and does not import GitPython; ``--against`` and
-    ``--merge-commit`` merge and read many objects and use GitPython."""
+    """The workspace's git repository, opened once per run (``None`` outside git)."""
 
     def __init__(
         self,
@@ -25,6 +30,7 @@ class RunRepository:
         *,
         against: str | None = None,
         merge_commit: str | None = None,
+        merges: str | None = None,
         repo: GitRepo | None = None,
         unmerged: list[IndexEntry] | None = None,
     ) -> None:
@@ -33,6 +39,7 @@ class RunRepository:
         self.workspace = workspace
         self.against = against
         self.merge_commit = merge_commit
+        self.merges = merges
         self._repo = repo
         self._opened = repo is not None
         self._unmerged = unmerged
@@ -45,8 +52,7 @@ class RunRepository:
     def repo(self) -> GitRepo | None:
         if not self._opened:
             self._opened = True
-            light = self.against is None and self.merge_commit is None
-            self._repo = open_repo(self.workspace, light=light)
+            self._repo = open_repo(self.workspace)
         return self._repo
 
     def unmerged(self, pathspec: str) -> list[IndexEntry]:
@@ -61,16 +67,22 @@ class RunRepository:
             self._repo.close()
 
     def check_options(self) -> None:
-        """Fail early (exit 2) when ``--against`` or ``--merge-commit`` cannot be honoured."""
-        for option, value in (("--against", self.against), ("--merge-commit", self.merge_commit)):
+        """Fail early (exit 2) when ``--against``, ``--merge-commit`` or ``--merges`` cannot
+        be honoured."""
+        options = (
+            ("--against", self.against),
+            ("--merge-commit", self.merge_commit),
+            ("--merges", self.merges),
+        )
+        for option, value in options:
             if value is None:
                 continue
             repo = self.repo()
             if repo is None:
-                raise GitError(
-                    f"{option} needs a git repository, and {self.workspace} is not inside one",
-                    hint=f"run doctor without {option}",
-                )
+                raise no_repo_error(self.workspace, option, f"run doctor without {option}")
+            if option == "--merges":
+                merges_in(repo, value, option)  # a range git cannot list is a usage error
+                continue
             if repo.rev(value) is None:
                 raise GitError(f"{option} {value}: not a commit in this repository")
             if option == "--against":

@@ -60,8 +60,13 @@ def make_context(
         text_only = bool(rules) and all(r.text_only for r in rules or ()) and not options.paths
         source = TextOnlySource(store) if text_only else WorkTreeSource(store)
     if git is None:
-        git = RunRepository(workspace, against=options.against, merge_commit=options.merge_commit)
-    index = StoreIndex(scan if scan is not None else store.scan())
+        git = RunRepository(
+            workspace,
+            against=options.against,
+            merge_commit=options.merge_commit,
+            merges=options.merges,
+        )
+    index = StoreIndex(scan if scan is not None else store.scan(refuse_outside=False))
     return DoctorContext(workspace, store, options, index, source, git)
 
 

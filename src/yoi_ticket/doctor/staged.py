@@ -31,7 +31,7 @@ def run_staged(
     workspace: Path, options: DoctorOptions, *, progress: Progress | None = None
 ) -> Report:
     """Check the staged versions of the tickets the next commit touches."""
-    repo = require_repo(workspace, "--staged", light=True)  # no GitPython import: a hook
+    repo = require_repo(workspace, "--staged")
     try:
         return _run(repo, workspace, options, progress)
     finally:
@@ -70,6 +70,8 @@ def _run(
     ctx.git.check_options()
     allowed = [*folders, *strays, *_add_referrers(ctx, repo, shape, removed)]
     diagnostics = run(ctx, rules, locations=present, progress=progress)
+    if shape.scan.outside is not None:  # a store that is not read concerns every commit
+        allowed.append(store.root_rel)
     git_codes = {rule.code for rule in rules if rule.scope == "git"}
     kept = [d for d in diagnostics if d.code in git_codes or _concerns(d, allowed)]
     return Report(workspace=os.fspath(workspace), diagnostics=kept, tickets_checked=len(present))
@@ -126,12 +128,13 @@ class StagedShape:
         self.root = store.root_rel.rstrip("/")
         self._prefix = self.root + "/"
         self._store = store
-        found = store.scan()
+        found = store.scan(refuse_outside=False)
         self.scan = StoreScan(
             locations=list(found.locations),
             buckets=list(found.buckets),
             stray_files=list(found.stray_files),
             exists=found.exists,
+            outside=found.outside,
         )
 
     def folder_of(self, path: str) -> str | None:

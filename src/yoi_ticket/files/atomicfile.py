@@ -119,8 +119,11 @@ def temp_owner_pid(name: str) -> int | None:
 def leftover_temp_files(root: Path) -> list[Path]:
     """Temp files anywhere under ``root`` (sorted); a crash between write and rename leaves one."""
     found: list[Path] = []
-    for folder, _dirs, files in os.walk(root):
-        found.extend(Path(folder) / name for name in files if temp_owner_pid(name) is not None)
+    for folder, dirs, files in os.walk(root):  # symlinks are never followed
+        links = [name for name in dirs if os.path.islink(os.path.join(folder, name))]
+        for name in (*files, *links):  # a symlink to a folder is listed as one
+            if temp_owner_pid(name) is not None:
+                found.append(Path(folder) / name)
     return sorted(found)
 
 

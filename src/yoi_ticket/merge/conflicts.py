@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -35,6 +36,7 @@ _LEFTOVER_RE = re.compile(
     r"|_(?:BASE|LOCAL|REMOTE|BACKUP)_\d+(?:\.[^.]*)?$"  # thread_BASE_12345.md (git mergetool)
 )
 _OURS, _BASE, _THEIRS = 1, 2, 3
+DIFF_LINES = 2000  # lines of each body that body_diff compares, past their common ends
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +151,7 @@ def lost_events(
     lost: list[LostEvent] = []
     reported: set[EventKey] = set()
     for number, events in enumerate(parents):
-        edited: dict[str, list[Event]] | None = None  # header -> result events P lacks
+        edited: dict[str, deque[Event]] | None = None  # header -> result events P lacks
         for event in events or ():
             key = event_key(event)
             if key in result_keys or key in reported:
@@ -163,9 +165,9 @@ def lost_events(
                 edited = {}
                 for result_key, kept in result_keyed:
                     if result_key not in parent_keys[number]:
-                        edited.setdefault(result_key[0], []).append(kept)
+                        edited.setdefault(result_key[0], deque()).append(kept)
             candidates = edited.get(key[0])
-            lost.append(LostEvent(number, event, candidates.pop(0) if candidates else None))
+            lost.append(LostEvent(number, event, candidates.popleft() if candidates else None))
             reported.add(key)
     return lost
 
@@ -176,9 +178,20 @@ def body_diff(old: Event, new: Event, limit: int = 4, width: int = 60) -> str:
     ``width`` characters."""
     before = [line.rstrip() for line in old.body.strip().split("\n")]
     after = [line.rstrip() for line in new.body.strip().split("\n")]
+    # difflib is quadratic in the lines it compares: the lines both bodies start and end
+    # with are dropped first, and at most DIFF_LINES of what is left are compared.
+    same = 0
+    while same < min(len(before), len(after)) and before[same] == after[same]:
+        same += 1
+    before, after = before[same:], after[same:]
+    same = 0
+    while same < min(len(before), len(after)) and before[-1 - same] == after[-1 - same]:
+        same += 1
+    before, after = before[: len(before) - same], after[: len(after) - same]
+    cut = len(before) > DIFF_LINES or len(after) > DIFF_LINES
     changes = [
         line
-        for line in difflib.unified_diff(before, after, lineterm="", n=0)
+        for line in difflib.unified_diff(before[:DIFF_LINES], after[:DIFF_LINES], lineterm="", n=0)
         if line[:1] in "+-" and not line.startswith(("+++", "---")) and line[1:].strip()
     ]
     shown = [
@@ -186,7 +199,10 @@ def body_diff(old: Event, new: Event, limit: int = 4, width: int = 60) -> str:
         for change in changes[:limit]
     ]
     more = len(changes) - len(shown)
-    text = "; ".join(repr(change) for change in shown) or "blank lines and spaces only"
+    text = "; ".join(repr(change) for change in shown)
+    if cut:
+        return (f"{text}; and" if text else "changes in") + f" more than {DIFF_LINES} lines"
+    text = text or "blank lines and spaces only"
     return text + (f"; and {more} more changed line(s)" if more > 0 else "")
 
 

@@ -9,7 +9,9 @@ conflicts are left (0: clean, non-zero: conflicted).
 * ``item.md``: :func:`yoi_ticket.merge.item.merge_item`.
 * Anything else, and any input these cannot read (invalid UTF-8, CRLF, NUL
   bytes, broken frontmatter, existing conflict markers, an unexpected
-  error): git's plain line merge (``git merge-file``), markers and all.
+  error): git's plain line merge (``git merge-file``), markers and all. So is
+  an input over the 8 MiB limit of ticket files, found by its size on disk
+  before any input is read.
 
 git merges every file in memory before it writes any of them, so while
 ``item.md`` is merged the ``thread.md`` next to it in the work tree is still
@@ -25,6 +27,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 import sys
 import time
 from pathlib import Path, PurePosixPath
@@ -82,10 +86,26 @@ def _mode(path: Path) -> int:
         return 0o644
 
 
+def _mergeable_sizes(paths: tuple[Path, ...]) -> bool:
+    """Whether every input is a regular file within the size limit, asked of the file
+    system before any is read (a 117 MB thread must not cost three full reads first)."""
+    for path in paths:
+        try:
+            info = os.stat(path)
+        except OSError:
+            return False
+        if not stat.S_ISREG(info.st_mode) or info.st_size > textfile.MAX_FILE_BYTES:
+            return False
+    return True
+
+
 def _clean_text(path: Path) -> str | None:
-    """The file as text when it is plain UTF-8 with LF line ends; ``None`` otherwise."""
+    """The file as text when it is plain UTF-8 with LF line ends; ``None`` otherwise (also
+    when it grew past the size limit since :func:`_mergeable_sizes`: never read past it)."""
+    from yoi_ticket.files.fsutil import read_regular
+
     try:
-        data = path.read_bytes()
+        data = read_regular(path, textfile.MAX_FILE_BYTES)
     except OSError:
         return None
     if len(data) > textfile.MAX_FILE_BYTES or data.startswith(textfile.UTF8_BOM):
@@ -103,6 +123,8 @@ def _ticket_merge(
 ) -> MergeText | None:
     name = PurePosixPath(path).name if path else None
     if name not in (THREAD_NAME, ITEM_NAME):
+        return None
+    if not _mergeable_sizes((base, ours, theirs)):
         return None
     texts = [_clean_text(p) for p in (base, ours, theirs)]
     if texts[0] is None or texts[1] is None or texts[2] is None:

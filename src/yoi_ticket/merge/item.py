@@ -153,14 +153,21 @@ def _follow_thread(
     template = ours or theirs or base
     if template is None or len(template.lines) != 1 or not _STATE_VALUE_RE.fullmatch(target):
         return None
-    match = _SCALAR_RE.match(template.lines[0])
+    line = rewrite_scalar(template.lines[0], target)
+    return None if line is None else (line,)
+
+
+def rewrite_scalar(line: str, value: str) -> str | None:
+    """A one-line ``key: value`` field line with ``value`` instead, quoted (or not) and
+    commented as before; ``None`` when the line is not such a plain scalar."""
+    match = _SCALAR_RE.match(line)
     if match is None:
         return None
     quote = match.group("q")
-    return (f"{match.group('pre')}{quote}{target}{quote}{match.group('post')}",)
+    return f"{match.group('pre')}{quote}{value}{quote}{match.group('post')}"
 
 
-def _time(field: Field) -> datetime | None:
+def field_time(field: Field) -> datetime | None:
     """A timestamp field's time (``2026-06-07 22:02:25Z`` with a space is read too)."""
     text = as_text(field.value[1]) if field.value[0] == "value" else None
     if text is None:
@@ -169,7 +176,7 @@ def _time(field: Field) -> datetime | None:
 
 
 def _later(ours: Field, theirs: Field) -> Field | None:
-    ours_time, theirs_time = _time(ours), _time(theirs)
+    ours_time, theirs_time = field_time(ours), field_time(theirs)
     if ours_time is None or theirs_time is None:
         return None
     return ours if ours_time >= theirs_time else theirs

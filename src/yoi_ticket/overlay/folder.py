@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from yoi_ticket.errors import InvalidNameError, UsageError
-from yoi_ticket.files import atomicfile
+from yoi_ticket.files import atomicfile, trust
 from yoi_ticket.overlay.locations import DATA_DIR_ENV, HOME_ENV, Locations, now, pid_alive
 from yoi_ticket.overlay.records import SCHEMA_VERSION, RecordError, WorkspaceRecord, read_record
-from yoi_ticket.store.ids import encode_for_filename, validate_ticket_id
+from yoi_ticket.store.ids import encode_for_filename, normal_id, validate_ticket_id
 from yoi_ticket.store.workspace import WorkspaceIdentity, identify
 
 MAX_FILENAME_BYTES = 240  # leaves room for ".json" under the usual 255-byte limit
@@ -48,8 +48,10 @@ WORKSPACE_LOCK = "workspace.lock"
 
 
 def encoded_name(ticket_id: str) -> str:
-    """``<enc-id>`` of a validated ticket id, short enough to be a file name."""
-    encoded = encode_for_filename(validate_ticket_id(ticket_id))
+    """``<enc-id>`` of a validated ticket id, short enough to be a file name. The id is
+    taken in Unicode NFC: spellings that differ only in normalisation are one ticket, with
+    one claim file and one pending record (:func:`~yoi_ticket.store.ids.normal_id`)."""
+    encoded = encode_for_filename(normal_id(validate_ticket_id(ticket_id)))
     if len(encoded) > MAX_FILENAME_BYTES:
         raise InvalidNameError(f"ticket id {ticket_id[:40]!r}... is too long to be stored locally")
     return encoded
@@ -137,17 +139,18 @@ class Overlay:
 
     def trust_problems(self) -> list[tuple[Path, str]]:
         """Why the overlay must not be written, as ``(path, reason)`` (empty when it is
-        private): one of its folders or files is a symlink, or is owned by another user,
-        or another user could change it (writable by group or others). ``workspaces/``
-        itself may be reached through a symlink, but must be private too."""
-        checks = [(self.locations.workspaces_dir, True, True)]
-        checks += [(f, False, True) for f in (self.root, self.claims_dir, self.pending_dir)]
-        checks.append((self.locks_dir, False, True))
-        checks += [(self.root / n, False, False) for n in (WORKSPACE_FILE, SESSIONS_FILE)]
-        checks.append((self.history_path, False, False))
-        problems = []
-        for path, follow, folder in checks:
-            reason = _trust_problem(path, follow=follow, folder=folder)
+        private), from the root of the file system down (see :mod:`yoi_ticket.files.trust`):
+        a folder on the way to the data dir (or the data dir) that another user than root
+        owns or may change, or a symlink on the way that another user owns; then
+        ``workspaces/``, the overlay's folders and files: each must be a real folder or
+        file (no symlink), owned by this user and writable by nobody else."""
+        problems = trust.ancestry_problems(self.locations.data_dir)
+        checks = [(f, True) for f in (self.locations.workspaces_dir, self.root)]
+        checks += [(f, True) for f in (self.claims_dir, self.pending_dir, self.locks_dir)]
+        checks += [(self.root / n, False) for n in (WORKSPACE_FILE, SESSIONS_FILE)]
+        checks.append((self.history_path, False))
+        for path, folder in checks:
+            reason = _trust_problem(path, folder=folder)
             if reason is not None:
                 problems.append((path, reason))
         return problems
@@ -213,9 +216,9 @@ class Overlay:
                 )
 
 
-def _trust_problem(path: Path, *, follow: bool, folder: bool) -> str | None:
+def _trust_problem(path: Path, *, folder: bool) -> str | None:
     try:
-        info = path.stat() if follow else path.lstat()
+        info = path.lstat()
     except (FileNotFoundError, NotADirectoryError):  # not there yet: created private
         return None
     except OSError as exc:
@@ -228,11 +231,7 @@ def _trust_problem(path: Path, *, follow: bool, folder: bool) -> str | None:
         return "is not a regular file"
     if sys.platform == "win32":  # pragma: no cover - no POSIX owners and modes there
         return None
-    if info.st_uid != os.geteuid():
-        return f"is owned by uid {info.st_uid}, not by this user (uid {os.geteuid()})"
-    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        return f"is writable by other users (mode {stat.S_IMODE(info.st_mode):o})"
-    return None
+    return trust.owner_problem(info, root_ok=False) or trust.writers_problem(info, shared_ok=False)
 
 
 # --- all overlays of this user --------------------------------------------------------

@@ -9,7 +9,8 @@ several such folders. Both field eras are read: ``pod_name`` until 2026-06-26,
 ``worker_name`` after.
 
 This module only reads those files (and names them for doctor and ``--fix``); it never
-writes yoi's registry.
+writes yoi's registry. A registry folder that another user owns or may write (or one on
+the way to it) is ignored, and doctor reports it (YT418).
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from yoi_ticket.files import trust
 from yoi_ticket.files.fsutil import read_regular
 from yoi_ticket.overlay.folder import Overlay
 from yoi_ticket.overlay.records import RecordError
-from yoi_ticket.store.ids import decode_filename, encode_for_filename
+from yoi_ticket.store.ids import decode_filename, encode_for_filename, id_spellings
 
 PANEL_DIR = ("panel", "workspaces")
 SESSIONS_FILE = "role-sessions.json"
@@ -191,15 +193,32 @@ class PanelRegistry:
 
 def panel_registries(data_dirs: Iterable[Path], spellings: Iterable[str]) -> list[PanelRegistry]:
     """The panel registry folders that exist for any of the path ``spellings`` of the
-    workspace, in any of the ``data_dirs`` (the current and the legacy data dir)."""
-    found: dict[Path, PanelRegistry] = {}
+    workspace, in any of the ``data_dirs`` (the current and the legacy data dir), and that
+    only this user (or root) could have written: see :func:`distrusted_panels`."""
+    return [registry for registry, distrust in _registries(data_dirs, spellings) if not distrust]
+
+
+def distrusted_panels(overlay: Overlay) -> list[tuple[PanelRegistry, str]]:
+    """The panel registry folders of the workspace that are ignored, and why: another user
+    owns or may write the folder, or one on the way to it (:mod:`yoi_ticket.files.trust`).
+    Their claims would hold tickets for Pods nobody here runs."""
+    found = _registries(overlay.locations.data_dirs, workspace_spellings(overlay))
+    return [(registry, distrust) for registry, distrust in found if distrust]
+
+
+def _registries(
+    data_dirs: Iterable[Path], spellings: Iterable[str]
+) -> list[tuple[PanelRegistry, str | None]]:
+    found: dict[Path, tuple[PanelRegistry, str | None]] = {}
     names = {panel_folder_name(spelled): spelled for spelled in spellings}
     for data_dir in data_dirs:
         root = data_dir.joinpath(*PANEL_DIR)
         for name, spelled in names.items():
             folder = root / name
             if folder not in found and folder.is_dir():
-                found[folder] = PanelRegistry(folder, spelled)
+                problems = trust.ancestry_problems(folder / CLAIMS_DIR)  # and the folder
+                distrust = f"{problems[0][0]} {problems[0][1]}" if problems else None
+                found[folder] = (PanelRegistry(folder, spelled), distrust)
     return list(found.values())
 
 
@@ -320,10 +339,11 @@ def panel_claims(overlay: Overlay, ticket_id: str) -> list[PanelClaim]:
     """The panel's readable claims on ``ticket_id`` (one file per registry folder)."""
     found = []
     for registry in workspace_panels(overlay):
-        path = registry.claims_dir / f"{encode_for_filename(ticket_id)}.json"
-        read = _read_claim(path) if path.is_file() else None
-        if isinstance(read, PanelClaim):
-            found.append(read)
+        for spelled in id_spellings(ticket_id):  # one ticket, whatever its normalisation
+            path = registry.claims_dir / f"{encode_for_filename(spelled)}.json"
+            read = _read_claim(path) if path.is_file() else None
+            if isinstance(read, PanelClaim):
+                found.append(read)
     return found
 
 

@@ -21,7 +21,12 @@ from yoi_ticket.files import atomicfile, locking
 from yoi_ticket.overlay.folder import Overlay
 from yoi_ticket.overlay.locations import pid_alive, this_host
 from yoi_ticket.overlay.records import PendingLaunch, RecordError, read_record
-from yoi_ticket.store.ids import decode_filename, encode_for_filename, unsafe_component_reason
+from yoi_ticket.store.ids import (
+    decode_filename,
+    encode_for_filename,
+    normal_id,
+    unsafe_component_reason,
+)
 
 
 @dataclass(frozen=True)
@@ -124,7 +129,7 @@ def _entry(overlay: Overlay, path: Path, ticket_id: str | None) -> PendingEntry:
     except RecordError as exc:
         return PendingEntry(path, ticket_id, None, alive, exc.message)
     error = None
-    if ticket_id is not None and record.ticket_id != ticket_id:
+    if ticket_id is not None and normal_id(record.ticket_id) != normal_id(ticket_id):
         error = f"{path}: holds ticket {record.ticket_id!r}, not {ticket_id!r}"
     return PendingEntry(path, ticket_id, record, alive, error)
 

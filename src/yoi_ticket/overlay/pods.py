@@ -15,6 +15,11 @@ both eras' files at once, and both are read:
   that does not parse does not make a Pod restorable; the status says why.
 * **foreign**: the claim was made on another host; nothing here can verify it.
 * **stale**: none of the above.
+
+A table or metadata that another user could have written (owned by another user than
+this one and root, writable by others, or under a folder that is: see
+:mod:`yoi_ticket.files.trust`) is ignored: a forged entry must not make a stale claim
+holder look live or restorable. Doctor reports what was ignored (YT418).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from yoi_ticket.files import trust
 from yoi_ticket.overlay.locations import TIME_FORMAT, Locations, parse_time, pid_alive, this_host
 from yoi_ticket.store.ids import unsafe_component_reason
 
@@ -58,10 +64,13 @@ class Allocation:
 
 @dataclass(frozen=True)
 class PodRegistry:
-    """``pods.json`` as read; ``error`` says why (part of) it could not be used."""
+    """``pods.json`` as read; ``error`` says why (part of) it could not be used, and
+    ``ignored`` which tables were not read, and why: another user could have written them
+    (see :func:`registry_distrust`)."""
 
     allocations: tuple[Allocation, ...] = ()
     error: str | None = None
+    ignored: tuple[tuple[Path, str], ...] = ()
 
     def for_pod(self, pod_name: str) -> list[Allocation]:
         return [a for a in self.allocations if a.pod_name == pod_name]
@@ -92,14 +101,33 @@ def read_pod_registries(locations: Locations) -> PodRegistry:
     found = [read_pod_registry(path) for path in locations.pod_registries]
     errors = [registry.error for registry in found if registry.error]
     allocations = tuple(a for registry in found for a in registry.allocations)
-    return PodRegistry(allocations, "; ".join(errors) or None)
+    ignored = tuple(entry for registry in found for entry in registry.ignored)
+    return PodRegistry(allocations, "; ".join(errors) or None, ignored)
+
+
+def registry_distrust(path: Path) -> str | None:
+    """Why a registry file (a live table, a panel claim folder, a saved Pod's metadata) is
+    not to be believed: another user owns it or may write it, or a folder on the way to it
+    (:mod:`yoi_ticket.files.trust`); ``None`` when only this user and root could have
+    written it. A forged entry must not make a stale claim holder look live."""
+    problems = trust.ancestry_problems(path.parent)
+    if problems:
+        where, reason = problems[0]
+        return f"{where} {reason}"
+    problem = trust.file_problem(path)
+    return f"{path} {problem}" if problem is not None else None
 
 
 def read_pod_registry(path: Path) -> PodRegistry:
     """Read one live table (``workers.json`` or ``pods.json``); a missing or empty file is
-    an empty registry (yoi truncates it when nothing is allocated), a bad one an ``error``."""
+    an empty registry (yoi truncates it when nothing is allocated), a bad one an ``error``,
+    one another user could have written is ``ignored`` unread."""
     from yoi_ticket.files.fsutil import read_regular
 
+    if os.path.lexists(path):
+        distrust = registry_distrust(path)
+        if distrust is not None:
+            return PodRegistry(ignored=((path, distrust),))
     try:
         raw = read_regular(path, MAX_REGISTRY_BYTES)
         if len(raw) > MAX_REGISTRY_BYTES:
@@ -166,11 +194,11 @@ def socket_accepts(path: str, timeout: float = SOCKET_TIMEOUT) -> bool | None:
 
 def metadata_paths(locations: Locations, pod_name: str) -> list[Path]:
     """Every ``<saved Pods dir>/<pod>/metadata.json`` that exists, newest era first (none
-    for a name unsafe as a path)."""
+    for a name unsafe as a path); metadata another user could have written is left out."""
     if unsafe_component_reason(pod_name) is not None:
         return []
     found = (folder / pod_name / METADATA_FILE for folder in locations.saved_pod_dirs)
-    return [path for path in found if path.is_file()]
+    return [path for path in found if path.is_file() and registry_distrust(path) is None]
 
 
 def metadata_problem(path: Path) -> str | None:
@@ -268,7 +296,26 @@ def restorable_pod_names(locations: Locations) -> list[str]:
             entries = list(os.scandir(folder))
         except (FileNotFoundError, NotADirectoryError, PermissionError):
             continue
+        if trust.ancestry_problems(folder):
+            continue  # another user could have put these there
         names.update(
-            e.name for e in entries if e.is_dir() and (Path(e.path) / METADATA_FILE).is_file()
+            e.name
+            for e in entries
+            if e.is_dir()
+            and (Path(e.path) / METADATA_FILE).is_file()
+            and trust.file_problem(Path(e.path) / METADATA_FILE) is None
         )
     return sorted(names)
+
+
+def distrusted_pod_sources(locations: Locations) -> list[tuple[Path, str]]:
+    """The runtime tables and saved-Pods folders that exist but are not believed, and why
+    (for doctor): another user could have written them."""
+    found = list(read_pod_registries(locations).ignored)
+    for folder in locations.saved_pod_dirs:
+        if folder.is_dir():
+            problems = trust.ancestry_problems(folder)
+            if problems:
+                where, reason = problems[0]
+                found.append((folder, f"{where} {reason}"))
+    return found

@@ -24,6 +24,7 @@ from typing import Any
 
 from yoi_ticket.errors import ConfigError
 
+MARKER = ".yoi"
 CONFIG_PATH = ".yoi/ticket.config.toml"
 SETTINGS_PATH = ".yoi/workspace.toml"
 DEFAULT_STORE_ROOT = ".yoi/tickets"
@@ -48,10 +49,30 @@ class TicketConfig:
     raw: dict[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     """What the files hold that nothing reads, one line each (the CLI prints them)."""
+    outside: str | None = None  # why .yoi/ (or a config file) was not read: it escapes
+
+
+def outside_reason(workspace: Path, relative: str) -> str | None:
+    """Why ``relative`` (a path in the workspace, such as ``.yoi/tickets``) must not be
+    read: through a symlink (or several) it resolves outside the workspace. ``None`` when
+    it stays inside (or does not exist, as far as it does not)."""
+    import os
+
+    real = os.path.realpath(workspace)
+    target = os.path.realpath(os.path.join(workspace, relative))
+    if target == real or target.startswith(real.rstrip(os.sep) + os.sep):
+        return None
+    return f"{relative} resolves outside the workspace, to {target}"
 
 
 def load_config(workspace: Path) -> TicketConfig:
-    """Read the workspace's config files; missing files give the defaults."""
+    """Read the workspace's config files; missing files give the defaults, and so do files
+    that resolve outside the workspace (``.yoi`` or a config file a symlink out of it),
+    which are not read: ``outside`` says why, and the store is not read either."""
+    for relative in (MARKER, CONFIG_PATH, SETTINGS_PATH):
+        outside = outside_reason(workspace, relative)
+        if outside is not None:
+            return TicketConfig(outside=outside)
     raw = _read_toml(workspace, CONFIG_PATH)
     settings = _read_toml(workspace, SETTINGS_PATH)
     ticket = settings.get("ticket")

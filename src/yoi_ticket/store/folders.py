@@ -9,8 +9,28 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import NamedTuple
 
+from yoi_ticket.store.models import Layout
+
+ITEM = "item.md"
+THREAD = "thread.md"
 ARTIFACTS = "artifacts"
+RESOLUTION = "resolution.md"
+
+
+class TicketLocation(NamedTuple):
+    """Where a ticket folder is: its id (folder name) and workspace-relative path.
+
+    A named tuple (a large store has one per ticket: it is built much faster than a frozen
+    dataclass and travels to worker processes by value)."""
+
+    id: str
+    path: str
+    layout: Layout
+    bucket: str | None = None
+    is_symlink: bool = False
+    escapes: str | None = None  # why a symlinked folder is not followed
 
 
 def escape_reason(path: str, real_container: str) -> str | None:

@@ -118,6 +118,29 @@ def validate_pod_name(pod_name: str) -> str:
     return validate_component(pod_name, "Pod name")
 
 
+def normal_id(ticket_id: str) -> str:
+    """``ticket_id`` in Unicode NFC. Ids that differ only in normalisation (``é`` as one
+    code point or as ``e`` and a combining accent, as macOS file systems spell it) are
+    one ticket: the overlay keys claims and pending launches by this form, and the store
+    reports two such folders as one id used twice (YT112)."""
+    if ticket_id.isascii():
+        return ticket_id
+    import unicodedata
+
+    return unicodedata.normalize("NFC", ticket_id)
+
+
+def id_spellings(ticket_id: str) -> tuple[str, ...]:
+    """``ticket_id`` as given, in NFC and in NFD (each once): the names a folder or a file
+    of that ticket may have been given."""
+    if ticket_id.isascii():
+        return (ticket_id,)
+    import unicodedata
+
+    forms = (ticket_id, unicodedata.normalize("NFC", ticket_id))
+    return tuple(dict.fromkeys((*forms, unicodedata.normalize("NFD", ticket_id))))
+
+
 def encode_for_filename(name: str) -> str:
     """Percent-encode every byte outside ``[A-Za-z0-9_-]`` (SPEC 5.2 ``<enc-id>``)."""
     return "".join(chr(b) if b in _SAFE_BYTE else f"%{b:02X}" for b in name.encode("utf-8"))

@@ -9,11 +9,15 @@ trailing whitespace and a non-string key are read, and noted for doctor
 (:func:`read_item`). A v1-era item whose YAML fails is read line by line, as
 upstream read frontmatter before 2026-06-08: each line split at its first ``:``,
 the key trimmed, the value left-trimmed.
+
+:class:`FrontmatterLines` finds the lines of nested keys and values for diagnostics,
+in linear time.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -190,3 +194,60 @@ def yaml_type(value: object) -> str:
 
 def _failed(text: str) -> ItemFile:
     return ItemFile(body=text, body_line=1, frontmatter_ok=False)
+
+
+def _is_key_line(text: str, key: str) -> bool:
+    """Whether ``text`` matches ``^\\s*(?:-\\s+)?["']?KEY["']?\\s*:`` (without compiling a
+    regular expression for each key: a frontmatter can have thousands of them)."""
+    rest = text.lstrip()
+    if rest[:1] == "-" and rest[1:2].isspace():
+        rest = rest[1:].lstrip()
+    if rest[:1] in ("'", '"'):
+        rest = rest[1:]
+    if not rest.startswith(key):
+        return False
+    rest = rest[len(key) :]
+    if rest[:1] in ("'", '"'):
+        rest = rest[1:]
+    return rest.lstrip().startswith(":")
+
+
+class FrontmatterLines:
+    """The lines of nested frontmatter keys and values, found by reading the frontmatter
+    forward from the last line found (values come in the order they are written).
+
+    Linear in the frontmatter: the lines a ticket's searches read are counted, and once
+    they are four times the frontmatter (values that are not written as they are read,
+    such as escaped or folded strings, are searched for in vain), the rest are placed at
+    the last line found.
+    """
+
+    def __init__(self, text: str, body_line: int) -> None:
+        """``text``: the whole item.md; ``body_line``: the line after the closing ``---``."""
+        self.lines = text.split("\n", body_line)[:body_line]
+        self.last = body_line - 2  # the last frontmatter line
+        self.cursor = 1
+        self.budget = 4 * len(self.lines) + 64
+
+    def start(self, line: int) -> None:
+        """Look from ``line`` (a top-level field) on."""
+        self.cursor = line
+
+    def key(self, key: str) -> int:
+        """The line of ``key:`` from the cursor on (else the cursor), which moves there."""
+        return self._find(lambda text: _is_key_line(text, key))
+
+    def value(self, value: str) -> int:
+        """The first line from the cursor on that shows ``value`` (else the cursor)."""
+        needle = value.split("\n", 1)[0][:40]
+        return self._find(lambda text: needle in text)
+
+    def _find(self, test: Callable[[str], bool]) -> int:
+        number = self.cursor
+        while number <= self.last and number - 1 < len(self.lines) and self.budget > 0:
+            self.budget -= 1
+            if test(self.lines[number - 1]):
+                self.cursor = number
+                return number
+            number += 1
+        return self.cursor

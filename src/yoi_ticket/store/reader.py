@@ -5,48 +5,34 @@
 
 Reading never raises on bad content; problems are recorded on the
 :class:`~yoi_ticket.store.models.Ticket`. Symlinks that resolve outside the store
-(or outside a ticket's folder) are recorded and never followed.
+(or outside a ticket's folder) are recorded and never followed, and a store root (or
+``.yoi``) that resolves outside the workspace is not read at all.
 """
 
 from __future__ import annotations
 
 import operator
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
 
 from yoi_ticket.errors import AmbiguousTicketError, TicketNotFoundError, UsageError
 from yoi_ticket.files import textfile
 from yoi_ticket.files.fsutil import read_regular
-from yoi_ticket.store import artifacts
-from yoi_ticket.store.config import TicketConfig, load_config
+from yoi_ticket.store.assembly import build_ticket as build_ticket
+from yoi_ticket.store.config import TicketConfig, load_config, outside_reason
 from yoi_ticket.store.folders import ARTIFACTS as ARTIFACTS
+from yoi_ticket.store.folders import ITEM as ITEM
+from yoi_ticket.store.folders import RESOLUTION as RESOLUTION
+from yoi_ticket.store.folders import THREAD as THREAD
+from yoi_ticket.store.folders import TicketLocation as TicketLocation
 from yoi_ticket.store.folders import escape_reason, list_ticket_folder
-from yoi_ticket.store.ids import unsafe_component_reason
+from yoi_ticket.store.ids import id_spellings, normal_id, unsafe_component_reason
 from yoi_ticket.store.item import read_item
-from yoi_ticket.store.models import V1_BUCKETS, Layout, PlanRecord, Problem, Relation, Ticket
-from yoi_ticket.store.thread import parse_thread
+from yoi_ticket.store.models import V1_BUCKETS, Layout, Problem, Ticket
 
-ITEM = "item.md"
-THREAD = "thread.md"
-RESOLUTION = "resolution.md"
 TICKET_FILES = (ITEM, THREAD)
-
-
-class TicketLocation(NamedTuple):
-    """Where a ticket folder is: its id (folder name) and workspace-relative path.
-
-    A named tuple (a large store has one per ticket: it is built much faster than a frozen
-    dataclass and travels to worker processes by value)."""
-
-    id: str
-    path: str
-    layout: Layout
-    bucket: str | None = None
-    is_symlink: bool = False
-    escapes: str | None = None  # why a symlinked folder is not followed
 
 
 @dataclass
@@ -57,6 +43,7 @@ class StoreScan:
     buckets: list[str] = field(default_factory=list)  # workspace-relative bucket folders
     stray_files: list[str] = field(default_factory=list)  # workspace-relative files at the root
     exists: bool = True
+    outside: str | None = None  # why the store was not read: it resolves outside the workspace
 
     @property
     def layout(self) -> Layout:
@@ -74,6 +61,8 @@ class Store:
         self.config = config if config is not None else load_config(workspace)
         self.root_rel = self.config.store_root
         self.root = workspace / self.root_rel
+        # A store root (or .yoi) that a symlink takes out of the workspace is never read.
+        self.outside = self.config.outside or outside_reason(workspace, self.root_rel)
         self._scan: StoreScan | None = None
         self._buckets: dict[str, bool] = {}
 
@@ -81,10 +70,24 @@ class Store:
         """Workspace-relative ``/`` path of an absolute path inside the workspace."""
         return Path(os.path.relpath(path, self.workspace)).as_posix()
 
-    def scan(self) -> StoreScan:
+    def scan(self, *, refuse_outside: bool = True) -> StoreScan:
+        """The store's ticket folders. A store that resolves outside the workspace is
+        refused (a usage error), or with ``refuse_outside`` false (doctor, which reports
+        it as YT122) an empty scan that says why in ``outside``."""
+        if self.outside is not None:
+            if refuse_outside:
+                raise self.outside_error()
+            return StoreScan(exists=False, outside=self.outside)
         if self._scan is None:
             self._scan = self._scan_root()
         return self._scan
+
+    def outside_error(self) -> UsageError:
+        return UsageError(
+            f"refusing to read the ticket store: {self.outside}",
+            hint="make it a folder inside the workspace (not a symlink out of it); "
+            "'yoi ticket doctor' reports it as YT122",
+        )
 
     def _scan_root(self) -> StoreScan:
         scan = StoreScan()
@@ -252,35 +255,39 @@ class Store:
     def locate(self, ticket_id: str) -> TicketLocation | None:
         """The folder of ``ticket_id`` if it exists (a cheap lookup, no full scan).
 
-        Like :meth:`scan`, an unsafe or hidden name and a v1 bucket are never tickets.
+        Like :meth:`scan`, an unsafe or hidden name and a v1 bucket are never tickets, and
+        a store outside the workspace holds none.
         """
         if unsafe_component_reason(ticket_id) is not None or ticket_id.startswith("."):
+            return None
+        if self.outside is not None:
             return None
         root = str(self.root)
         for sub, layout, bucket in (
             ("", "v2", None),
             *((f"{b}/", "v1", b) for b in V1_BUCKETS),
         ):
-            path = f"{root}/{sub}{ticket_id}"
-            if not sub and ticket_id in V1_BUCKETS and _is_bucket(path):
-                continue
-            if os.path.isdir(path):
-                is_link = os.path.islink(path)
-                return TicketLocation(
-                    id=ticket_id,
-                    path=f"{self.root_rel}/{sub}{ticket_id}",
-                    layout=layout,  # type: ignore[arg-type]
-                    bucket=bucket,
-                    is_symlink=is_link,
-                    escapes=escape_reason(path, os.path.realpath(root)) if is_link else None,
-                )
+            for spelled in id_spellings(ticket_id):  # one ticket, whatever its normalisation
+                path = f"{root}/{sub}{spelled}"
+                if not sub and spelled in V1_BUCKETS and _is_bucket(path):
+                    continue
+                if os.path.isdir(path):
+                    is_link = os.path.islink(path)
+                    return TicketLocation(
+                        id=spelled,
+                        path=f"{self.root_rel}/{sub}{spelled}",
+                        layout=layout,  # type: ignore[arg-type]
+                        bucket=bucket,
+                        is_symlink=is_link,
+                        escapes=escape_reason(path, os.path.realpath(root)) if is_link else None,
+                    )
         return None
 
     def _exact(self, ticket_id: str) -> TicketLocation | None:
         """The one folder named ``ticket_id``, as :meth:`scan` gives it; ``None`` when there
         is none, or more than one (in both layouts), or a case the scan decides otherwise."""
         location = self.locate(ticket_id)
-        if location is None:
+        if location is None or location.id != ticket_id:  # another spelling: the scan decides
             return None
         candidates = (self.root / ticket_id, *(self.root / b / ticket_id for b in V1_BUCKETS))
         if sum(os.path.lexists(path) for path in candidates) > 1:
@@ -297,7 +304,7 @@ class Store:
         """The tickets whose id starts with ``prefix`` regardless of case, in scan order,
         found from the folder names alone; ``None`` when only a scan can tell (many
         matches, odd entries)."""
-        wanted = prefix.casefold()
+        wanted = normal_id(prefix).casefold()
         names: set[str] = set()
         for folder in (self.root, *(self.root / bucket for bucket in V1_BUCKETS)):
             try:
@@ -308,7 +315,9 @@ class Store:
                 continue
             except OSError:
                 return None  # unreadable: the scan says how to report it
-            names.update(n for n in listed if n.casefold().startswith(wanted) and n[:1] != ".")
+            names.update(
+                n for n in listed if normal_id(n).casefold().startswith(wanted) and n[:1] != "."
+            )
         if len(names) > self._PREFIX_LOOKUPS:
             return None
         found = []
@@ -320,6 +329,9 @@ class Store:
         return found
 
     def exists(self, ticket_id: str) -> bool:
+        """Whether the ticket is in the store (a store outside the workspace is refused)."""
+        if self.outside is not None:
+            raise self.outside_error()
         return self.locate(ticket_id) is not None
 
     def resolve_id(self, ticket_id: str) -> str:
@@ -329,8 +341,8 @@ class Store:
         one."""
         if self.exists(ticket_id):
             return ticket_id
-        wanted = ticket_id.casefold()
-        found = {loc.id for loc in self.scan().locations if loc.id.casefold() == wanted}
+        wanted = normal_id(ticket_id).casefold()
+        found = {loc.id for loc in self.scan().locations if normal_id(loc.id).casefold() == wanted}
         return found.pop() if len(found) == 1 else ticket_id
 
     def find(self, id_or_prefix: str) -> TicketLocation:
@@ -341,19 +353,27 @@ class Store:
         otherwise the folder names are matched first, and only the folders they name are
         looked at, so that a large store is not scanned whole.
         """
-        exact = self._exact(id_or_prefix)
-        if exact is not None:
-            return exact
-        locations = self._starting(id_or_prefix) if id_or_prefix else None
-        if locations is None:
-            locations = self.scan().locations
-        exact_matches = [loc for loc in locations if loc.id == id_or_prefix]
-        if exact_matches:
-            return exact_matches[0]
-        wanted = id_or_prefix.casefold()
-        matches = [loc for loc in locations if loc.id.casefold() == wanted]
+        exact_one = self._exact(id_or_prefix) if self.outside is None else None
+        if exact_one is not None:
+            return exact_one
+        found = self._starting(id_or_prefix) if id_or_prefix and self.outside is None else None
+        locations = found if found is not None else self.scan().locations
+        exact = [loc for loc in locations if loc.id == id_or_prefix]
+        if not exact:  # the same id in another Unicode normalisation is the same ticket
+            wanted = normal_id(id_or_prefix)
+            exact = [loc for loc in locations if normal_id(loc.id) == wanted]
+        if len(exact) == 1 or (exact and exact[0].id == id_or_prefix):
+            return exact[0]
+        if exact:
+            shown = ", ".join(repr(loc.path) for loc in exact)
+            raise AmbiguousTicketError(
+                f"{id_or_prefix!r} names {len(exact)} ticket folders: {shown}",
+                hint="'yoi ticket doctor' reports them (YT112); keep one",
+            )
+        wanted = normal_id(id_or_prefix).casefold()
+        matches = [loc for loc in locations if normal_id(loc.id).casefold() == wanted]
         if not matches and wanted:
-            matches = [loc for loc in locations if loc.id.casefold().startswith(wanted)]
+            matches = [loc for loc in locations if normal_id(loc.id).casefold().startswith(wanted)]
         if len(matches) == 1:
             return matches[0]
         if not matches:
@@ -367,88 +387,6 @@ class Store:
             f"{id_or_prefix!r} matches {len(matches)} tickets: {shown}{more}",
             hint="give more characters of the id",
         )
-
-
-def build_ticket(
-    location: TicketLocation,
-    files: frozenset[str],
-    read: Callable[[str], textfile.Decoded | None],
-    artifact_names: list[str],
-    read_artifact: Callable[[str], textfile.Decoded | None],
-    *,
-    escapes: list[str] | None = None,
-) -> Ticket:
-    """Assemble a :class:`Ticket` from file readers (working tree or git index)."""
-    problems: list[Problem] = []
-    item = None
-    item_text = ""
-    decoded = read(ITEM)
-    if decoded is not None:
-        if decoded.problem:
-            problems.append(
-                Problem(kind="unreadable", file=ITEM, message=decoded.problem, line=decoded.line)
-            )
-        item_text = decoded.text
-        # A v1-era item is read as upstream read it then when its YAML fails (line by line).
-        item, notes = read_item(decoded.text, legacy=location.layout == "v1", bom=decoded.bom)
-        problems.extend(
-            Problem(kind=note.kind, file=ITEM, line=note.line, message=note.message)
-            for note in notes
-        )
-    thread_text = ""
-    events = []
-    decoded = read(THREAD)
-    if decoded is not None:
-        if decoded.problem:
-            problems.append(
-                Problem(kind="unreadable", file=THREAD, message=decoded.problem, line=decoded.line)
-            )
-        thread_text = decoded.text
-        events = parse_thread(decoded.text)
-    relations: list[Relation] = []
-    relations_present = False
-    records_text = ""
-    decoded = read_artifact(artifacts.RELATIONS_FILE)
-    if decoded is not None:
-        relations_present = True
-        name = f"{ARTIFACTS}/{artifacts.RELATIONS_FILE}"
-        if decoded.problem:
-            problems.append(
-                Problem(kind="unreadable", file=name, message=decoded.problem, line=decoded.line)
-            )
-        relations, found = artifacts.parse_relations(decoded.text)
-        records_text = decoded.text
-        problems.extend(Problem(kind="relations", file=name, line=ln, message=m) for ln, m in found)
-    plan: list[PlanRecord] = []
-    decoded = read_artifact(artifacts.PLAN_FILE)
-    if decoded is not None:
-        name = f"{ARTIFACTS}/{artifacts.PLAN_FILE}"
-        if decoded.problem:
-            problems.append(
-                Problem(kind="unreadable", file=name, message=decoded.problem, line=decoded.line)
-            )
-        plan, found = artifacts.parse_plan(decoded.text)
-        records_text = f"{records_text}\n{decoded.text}" if records_text else decoded.text
-        problems.extend(Problem(kind="plan", file=name, line=ln, message=m) for ln, m in found)
-    return Ticket(
-        id=location.id,
-        path=location.path,
-        layout=location.layout,
-        bucket=location.bucket,
-        files=files,
-        item=item,
-        item_text=item_text,
-        thread_text=thread_text,
-        events=events,
-        relations=relations,
-        relations_present=relations_present,
-        records_text=records_text,
-        plan=plan,
-        artifacts=artifact_names,
-        escapes=escapes or [],
-        problems=problems,
-        folder_symlink=location.is_symlink,
-    )
 
 
 _NAME = operator.attrgetter("name")

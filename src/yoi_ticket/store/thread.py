@@ -22,9 +22,11 @@ Two readings follow what upstream yoi's own tools do with what they wrote:
 
 from __future__ import annotations
 
+import bisect
 import functools
 import json
 import re
+import sys
 from datetime import datetime, timezone
 from typing import NamedTuple
 
@@ -247,14 +249,21 @@ def _event_starts(text: str) -> list[tuple[int, int]]:
     offsets = set()
     fences = _fences(text)
     fence = 0  # the first fence that does not end before the current position
+    last = -1  # the position of the last "<!--" looked at
     position = text.find("<!--")
     while position != -1:
-        line_start = text.rfind("\n", 0, position) + 1
         while fence < len(fences) and fences[fence][1] <= position:
             fence += 1
         if fence < len(fences) and fences[fence][0] <= position:
             position = text.find("<!--", fences[fence][1])  # in a fence: body text
             continue
+        # Searched back only to the last "<!--": a line holding many of them is read once.
+        newline = text.rfind("\n", max(last, 0), position)
+        if newline == -1 and last != -1:  # on the line of the one before: not a start
+            last, position = position, text.find("<!--", position + 4)
+            continue
+        last = position
+        line_start = newline + 1
         if (line_start == position or text[line_start:position].isspace()) and (
             _EVENT_NAME_RE.match(text, position + 4) or _after_separator(text, line_start)
         ):
@@ -284,25 +293,29 @@ def _fences(text: str) -> list[tuple[int, int]]:
     character and nothing else but blanks. A block that is never closed is left out and
     the fence lines after its opener are read again (in Markdown it runs to the end of
     the file, here it would hide every later event).
+
+    Linear in the number of fence lines: an opener's closer is found by jumping along the
+    later closing lines of its character to ever longer ones (see :class:`_Closers`), and
+    an opener no line closes makes every later opener of that character and at least
+    that size fail at once (their closers would have to be among the same lines).
     """
     lines = _fence_lines(text)
+    closers = {mark: _Closers(lines, mark) for mark in "`~"}
+    never_closed = {"`": sys.maxsize, "~": sys.maxsize}  # the smallest size that failed
     fences = []
-    opener: int | None = None  # the index in ``lines`` of the open fence
     index = 0
     while index < len(lines):
         mark, rest = lines[index].group(1, 2)
-        if opener is None:
-            if mark[0] != "`" or "`" not in rest:
-                opener = index
-        else:
-            start = lines[opener]
-            size = len(start.group(1))
-            if mark[0] == start.group(1)[0] and len(mark) >= size and not rest.strip():
-                fences.append((start.start(), lines[index].end()))
-                opener = None
+        char, size = mark[0], len(mark)
         index += 1
-        if index == len(lines) and opener is not None:  # never closed: not a fence
-            index, opener = opener + 1, None
+        if (char == "`" and "`" in rest) or size >= never_closed[char]:
+            continue  # not an opener, or one that cannot be closed
+        closer = closers[char].first_after(index - 1, size)
+        if closer is None:
+            never_closed[char] = size
+            continue
+        fences.append((lines[index - 1].start(), lines[closer].end()))
+        index = closer + 1
     return fences
 
 
@@ -322,6 +335,41 @@ def _fence_lines(text: str) -> list[re.Match[str]]:
             at = -1 if newline == -1 else text.find(mark, newline + 1)
     found = (_FENCE_RE.match(text, start) for start in sorted(starts))
     return [match for match in found if match is not None]
+
+
+class _Closers:
+    """The lines that can close a fence of one character: only that character, then blanks.
+
+    :meth:`first_after` finds the first of them after a line and at least as long: from
+    the first one after the line it jumps to the next longer one until one is long
+    enough. Within a closed fence the jumps pass only lines inside it, which are not read
+    again; for an opener that is never closed they pass closers of ever greater sizes,
+    all smaller than the opener, so no more jumps than the opener has characters.
+    """
+
+    def __init__(self, lines: list[re.Match[str]], char: str) -> None:
+        self.index: list[int] = []  # the index in ``lines`` of each closing line
+        self.size: list[int] = []
+        for number, line in enumerate(lines):
+            mark, rest = line.group(1, 2)
+            if mark[0] == char and not rest.strip():
+                self.index.append(number)
+                self.size.append(len(mark))
+        # longer[k]: the next closing line longer than closing line k (a monotonic stack)
+        self.longer = [len(self.size)] * len(self.size)
+        pending: list[int] = []
+        for k, size in enumerate(self.size):
+            while pending and self.size[pending[-1]] < size:
+                self.longer[pending.pop()] = k
+            pending.append(k)
+
+    def first_after(self, line: int, size: int) -> int | None:
+        """The index in ``lines`` of the first closing line after ``line`` of at least
+        ``size`` characters, or ``None``."""
+        k = bisect.bisect_right(self.index, line)
+        while k < len(self.size) and self.size[k] < size:
+            k = self.longer[k]
+        return self.index[k] if k < len(self.size) else None
 
 
 def _after_separator(text: str, line_start: int) -> bool:

@@ -233,6 +233,9 @@ def _cycles(edges: dict[str, list[RelationRef]]) -> list[list[RelationRef]]:
     stack: list[str] = []
     components: list[list[str]] = []
     counter = 0
+    # Each node's targets, listed once: the walk comes back to a node once per edge, and
+    # listing them there was quadratic in a ticket with thousands of relations.
+    targets_of = {node: [ref.target for ref in refs] for node, refs in edges.items()}
     for root in sorted(edges):
         if root in index:
             continue
@@ -244,7 +247,7 @@ def _cycles(edges: dict[str, list[RelationRef]]) -> list[list[RelationRef]]:
                 counter += 1
                 stack.append(node)
                 on_stack.add(node)
-            targets = [ref.target for ref in edges.get(node, [])]
+            targets = targets_of.get(node, ())
             if child < len(targets):
                 work.append((node, child + 1))
                 target = targets[child]
@@ -290,9 +293,10 @@ def _walk_cycle(
             if ref.target not in members:
                 continue
             if ref.target == start:
-                path = [ref]
-                while path[0].source != start:
-                    path.insert(0, previous[path[0].source])
+                path = [ref]  # built backwards, then turned around
+                while path[-1].source != start:
+                    path.append(previous[path[-1].source])
+                path.reverse()
                 return path
             if ref.target not in seen:
                 seen.add(ref.target)

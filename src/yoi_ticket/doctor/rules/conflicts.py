@@ -11,7 +11,6 @@ from __future__ import annotations
 import weakref
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from yoi_ticket.doctor.context import DoctorContext
 from yoi_ticket.doctor.diagnostics import Finding, Severity
@@ -20,22 +19,26 @@ from yoi_ticket.files import textfile
 from yoi_ticket.git import GitRepo
 from yoi_ticket.merge.conflicts import (
     MARKER_PRECHECK,
-    LostEvent,
     body_diff,
     find_conflict_blocks,
     has_conflict_markers,
     is_merge_leftover,
-    lost_events,
+)
+from yoi_ticket.merge.history import (
+    INDEX,
+    MergeToCheck,
+    ThreadLoss,
+    find_losses,
+    merge_commit,
+    merges_in,
 )
 from yoi_ticket.store import artifacts
 from yoi_ticket.store.models import Ticket
 from yoi_ticket.store.reader import ARTIFACTS, ITEM, THREAD
-from yoi_ticket.store.thread import Event, parse_thread
 
 E, W = Severity.ERROR, Severity.WARNING
 RELATIONS_PATH = f"{ARTIFACTS}/{artifacts.RELATIONS_FILE}"
 PLAN_PATH = f"{ARTIFACTS}/{artifacts.PLAN_FILE}"
-INDEX = "index"  # the merge result is what is staged (a merge in progress)
 
 _RESOLVE_HINT = (
     "keep the lines of both sides and delete the marker lines; in thread.md keep every "
@@ -229,12 +232,16 @@ def would_conflict(ctx: DoctorContext, subject: None) -> Iterator[Finding]:
     why="Most ticket conflicts are two branches appending events to one thread.md. Resolving "
     "them by keeping one side silently drops the other side's events: reviews, decisions and "
     "state changes vanish from history. Checked for HEAD when it is a merge commit, for "
-    "--merge-commit REV, and (with --staged) for a merge being committed.",
+    "--merge-commit REV, for every merge of --merges RANGE, and (with --staged) for a merge "
+    "being committed. A ticket the merge moved (a v1 bucket folder to a flat v2 one) is "
+    "followed to its new folder; one it removed loses the events no parent deleted.",
     example="parent 1: ... comment by alice at 09:00, review by carol at 11:00\n"
     "parent 2: ... comment by alice at 09:00, decision by bob at 10:00\n"
     "merge:    ... comment by alice at 09:00, review by carol at 11:00   (decision lost)",
-    fix="Copy the lost events back from the parent named in the message (git show "
-    "<parent>:<path>) into thread.md in time order, and commit. An event deleted on "
+    fix="Run 'yoi ticket restore-events MERGE' (or a range, as given to --merges): it puts "
+    "the dropped events back into the work tree's thread.md files in time order, byte for "
+    "byte, and never commits; review with 'git diff', then commit. By hand: copy the event "
+    "from the parent named in the message (git show <parent>:<path>). An event deleted on "
     "purpose by one side is not reported; one the merge kept with another body is YT506.",
     text_only=True,
 )
@@ -242,18 +249,16 @@ def lost_thread_events(ctx: DoctorContext, subject: None) -> Iterator[Finding]:
     """Reports events that a parent of a merge has, the merge result lacks, and no parent
     deleted on purpose (compared by header attributes and body). An event whose header the
     result still has, with another body, was edited, not dropped: YT506."""
-    for path, merge, lost, top in _merge_losses(ctx):
-        if lost.kept_as is not None:
+    for loss in _merge_losses(ctx):
+        if loss.lost.kept_as is not None:
             continue
-        parent = merge.parents[lost.parent]
-        event = lost.event
+        event = loss.lost.event
         yield Finding(
-            path,
+            loss.path,
             None,
-            f"{merge.label} dropped an event of parent {lost.parent + 1} "
-            f"({parent[:12]}, line {event.line}): {event.header.strip()}",
-            f"copy it back from 'git show {parent[:12]}:{top}' into thread.md "
-            "in time order, and commit",
+            f"{loss.merge.label} dropped an event of parent {loss.lost.parent + 1} "
+            f"({_where(loss)}): {event.header.strip()}",
+            _restore_hint(ctx, loss),
         )
 
 
@@ -276,100 +281,83 @@ def lost_thread_events(ctx: DoctorContext, subject: None) -> Iterator[Finding]:
 def edited_thread_events(ctx: DoctorContext, subject: None) -> Iterator[Finding]:
     """Reports events of a merge parent that the merge result keeps (same header) with a body
     that no parent has (compared as YT505 compares), with the changed lines in the message."""
-    for path, merge, lost, top in _merge_losses(ctx):
-        if lost.kept_as is None:
+    for loss in _merge_losses(ctx):
+        kept = loss.lost.kept_as
+        if kept is None:
             continue
-        parent = merge.parents[lost.parent]
-        event = lost.event
+        event = loss.lost.event
         yield Finding(
-            path,
+            loss.path,
             None,
-            f"{merge.label} edited an event of parent {lost.parent + 1} ({parent[:12]}, "
-            f"line {event.line}; line {lost.kept_as.line} of the merge) while merging: "
-            f"{event.header.strip()} (body changes: "
-            f"{body_diff(event, lost.kept_as)})",
+            f"{loss.merge.label} edited an event of parent {loss.lost.parent + 1} "
+            f"({_where(loss)}; line {kept.line} of the merge) while merging: "
+            f"{event.header.strip()} (body changes: {body_diff(event, kept)})",
             f"if the edit was not meant, copy the body back from 'git show "
-            f"{parent[:12]}:{top}' and commit",
+            f"{_source(ctx, loss)}' and commit",
         )
 
 
-_Loss = tuple[str, "_Merge", LostEvent, str]  # path, merge, event, path from the top
-_last_losses: tuple[weakref.ref[DoctorContext], list[_Loss]] | None = None
+def _where(loss: ThreadLoss) -> str:
+    """The parent and the event's line there (and the thread's path, if the merge moved it)."""
+    moved = f" of {loss.parent_path}" if loss.parent_path != loss.path else ""
+    removed = "; the merge removed the thread" if loss.removed else ""
+    return f"{loss.parent[:12]}, line {loss.lost.event.line}{moved}{removed}"
 
 
-def _merge_losses(ctx: DoctorContext) -> list[_Loss]:
-    """The lost and edited events of the merge to check, found once per run for YT505 and
+def _restore_hint(ctx: DoctorContext, loss: ThreadLoss) -> str:
+    copy = f"copy it back from 'git show {_source(ctx, loss)}' into thread.md in time order"
+    if loss.merge.result == INDEX:
+        return f"{copy}, and commit"
+    return f"run 'yoi ticket restore-events {loss.merge.result[:12]}' (or {copy}), and commit"
+
+
+def _source(ctx: DoctorContext, loss: ThreadLoss) -> str:
+    repo = ctx.git.repo()
+    top = repo.top(loss.parent_path) if repo is not None else loss.parent_path
+    return f"{loss.parent[:12]}:{top}"
+
+
+_last_losses: tuple[weakref.ref[DoctorContext], list[ThreadLoss]] | None = None
+
+
+def _merge_losses(ctx: DoctorContext) -> list[ThreadLoss]:
+    """The lost and edited events of the merges to check, found once per run for YT505 and
     YT506 (the last run's are kept)."""
     global _last_losses
     if _last_losses is not None and _last_losses[0]() is ctx:
         return _last_losses[1]
-    losses: list[_Loss] = []
+    losses: list[ThreadLoss] = []
     repo = ctx.git.repo()
-    merge = _merge_to_check(ctx, repo) if repo is not None else None
-    if repo is not None and merge is not None:
-        for path in merge.thread_paths(repo, ctx.store.root_rel):
-            result = merge.result_events(repo, path)
-            if result is None:
-                continue  # the ticket was removed by the merge
-            base = _events(repo.blob_at(merge.base, path)) if merge.base else None
-            parents = [_events(repo.blob_at(parent, path)) for parent in merge.parents]
-            for lost in lost_events(base, parents, result):
-                losses.append((path, merge, lost, repo.top(path)))
+    if repo is not None:
+        merges = _merges_to_check(ctx, repo)
+        if merges:
+            progress = ctx.merge_progress if len(merges) > 1 else None
+            losses = find_losses(repo, merges, ctx.store.root_rel, progress=progress)
     _last_losses = (weakref.ref(ctx), losses)
     return losses
 
 
-@dataclass(frozen=True)
-class _Merge:
-    result: str  # a commit, or INDEX for a merge being committed
-    parents: list[str]
-    base: str | None
-    label: str
-
-    def thread_paths(self, repo: GitRepo, store: str) -> list[str]:
-        changed: set[str] = set()
-        for parent in self.parents:
-            if self.result == INDEX:
-                changed.update(repo.changed_in_index(parent, store))
-            else:
-                changed.update(repo.changed_between(parent, self.result, store))
-        return sorted(path for path in changed if path.rsplit("/", 1)[-1] == THREAD)
-
-    def result_events(self, repo: GitRepo, path: str) -> list[Event] | None:
-        if self.result != INDEX:
-            return _events(repo.blob_at(self.result, path))
-        entries = [e for e in repo.index_entries([path]) if e.stage == 0]
-        return _events(repo.blob(entries[0].sha)) if entries else None
-
-
-def _merge_to_check(ctx: DoctorContext, repo: GitRepo) -> _Merge | None:
+def _merges_to_check(ctx: DoctorContext, repo: GitRepo) -> list[MergeToCheck]:
+    """``--merges RANGE``: its merges; ``--merge-commit REV``: that one; ``--staged``: the
+    merge being committed; else HEAD when it is a merge."""
+    if ctx.options.merges is not None:
+        return merges_in(repo, ctx.options.merges)
     if ctx.options.merge_commit is not None:
         commit = repo.rev(ctx.options.merge_commit)
-        if commit is None:
-            return None
-        parents = repo.parents(commit)
-        label = f"merge {commit[:12]}"
+        merge = merge_commit(repo, commit) if commit is not None else None
     elif ctx.options.staged:
         heads = repo.merge_heads()
         head = repo.rev("HEAD")
         if not heads or head is None:
-            return None
-        commit, parents, label = INDEX, [head, *heads], "the merge being committed"
+            return []
+        merge = MergeToCheck(INDEX, (head, *heads), "the merge being committed")
     else:
         found = repo.head_and_parents()
         if found is None:
-            return None
+            return []
         commit, parents = found
-        label = f"merge {commit[:12]} (HEAD)"
-    if len(parents) < 2:
-        return None
-    return _Merge(commit, parents, repo.merge_base(parents), label)
-
-
-def _events(data: bytes | None) -> list[Event] | None:
-    if data is None:
-        return None
-    return parse_thread(textfile.decode(data).text)
+        merge = MergeToCheck(commit, tuple(parents), f"merge {commit[:12]} (HEAD)")
+    return [merge] if merge is not None and len(merge.parents) > 1 else []
 
 
 RULES = (

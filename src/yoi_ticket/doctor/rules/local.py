@@ -405,20 +405,33 @@ _RECORD_FILES = ("workspace.json", "role-sessions.json", "history.jsonl")
     "Overlay not private to this user",
     why="The overlay decides which local Pod works on which ticket. A folder or file of it "
     "that another user owns or may write, or a symlink put in its place, would let someone "
-    "else change that, or make yoi-ticket write elsewhere; commands that write refuse it.",
+    "else change that, or make yoi-ticket write elsewhere; commands that write refuse it. "
+    "So does a folder on the way to it (the data dir and every folder above it, as ssh's "
+    "StrictModes checks) that another user than root owns or may write (unless it is "
+    "sticky, like /tmp), or a symlink on the way that another user owns: whoever can "
+    "rename or re-point it can move the whole overlay.",
     example="<data dir>/workspaces/yoi-1a2b3c4d5e6f7a8b/ with mode 777, or owned by another "
-    "uid, or ticket-claims/ replaced by a symlink",
+    "uid, or ticket-claims/ replaced by a symlink; or a data dir /srv/shared/yoi whose "
+    "/srv/shared another user owns",
     fix="Make it yours and private (chown to your user; chmod 700 for folders, 600 for "
     "files; a real folder instead of a symlink), or set YOI_DATA_DIR to a private folder.",
 )
 def overlay_not_private(ctx: DoctorContext, subject: object = None) -> Iterator[Finding]:
     """Reports overlay folders and files (and ``workspaces/``) that are symlinks, owned by
-    another user, or writable by group or others; writers refuse such an overlay."""
+    another user, or writable by group or others, and folders on the way to the data dir
+    that another user could change; writers refuse such an overlay."""
+    workspaces = ctx.local.overlay.locations.workspaces_dir
     for path, reason in ctx.local.overlay.trust_problems():
+        if path.name in _RECORD_FILES:
+            what = "overlay file"
+        elif path == workspaces or workspaces in path.parents:
+            what = "overlay folder"
+        else:
+            what = "folder on the way to the overlay"
         yield Finding(
             str(path),
             None,
-            f"overlay {'file' if path.name in _RECORD_FILES else 'folder'} {reason}",
+            f"{what} {reason}",
             "chown it to your user and chmod it 700 (folders) or 600 (files), or set "
             "YOI_DATA_DIR to a private folder",
         )

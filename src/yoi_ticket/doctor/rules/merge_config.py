@@ -9,6 +9,7 @@ from pathlib import Path
 from yoi_ticket.doctor.context import DoctorContext
 from yoi_ticket.doctor.diagnostics import Finding, Severity
 from yoi_ticket.doctor.rule import rule
+from yoi_ticket.git import GitUnavailableError
 from yoi_ticket.merge.install import (
     DRIVER_KEY,
     attribute_files,
@@ -59,10 +60,14 @@ def _first_driver_line(path: Path) -> int | None:
 )
 def merge_driver_not_configured(ctx: DoctorContext, subject: None) -> Iterator[Finding]:
     """Reports attribute files that set ``merge=yoi-ticket`` while the repository config
-    lacks ``merge.yoi-ticket.driver`` or names a program that does not exist."""
+    lacks ``merge.yoi-ticket.driver`` or names a program that does not exist. Without git
+    (none on PATH) the workspace counts as outside git: nothing to report."""
     if ctx.options.no_local:
         return
-    found = repository(ctx.workspace)
+    try:
+        found = repository(ctx.workspace)
+    except GitUnavailableError:  # no git: the workspace counts as outside git
+        return
     if found is None:
         return
     top, git_dir = found

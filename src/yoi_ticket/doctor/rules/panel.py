@@ -1,4 +1,5 @@
-"""YT4xx: yoi's own panel registry of this workspace, beside our overlay.
+"""YT4xx: yoi's own panel registry of this workspace, beside our overlay, and yoi's
+registries that another user could have written (YT418).
 
 yoi's TUI panel keeps claims and role sessions in
 ``<data>/panel/workspaces/<leaf>-<fnv>/`` (UPSTREAM.md section 3); its claims count as
@@ -17,8 +18,8 @@ from yoi_ticket.doctor.context import DoctorContext
 from yoi_ticket.doctor.diagnostics import Finding, Severity
 from yoi_ticket.doctor.fixes import PANEL_TEMP, STUCK_PANEL_LOCK
 from yoi_ticket.doctor.rule import rule
-from yoi_ticket.overlay.panel import STUCK_LOCK_SECONDS, PanelClaim
-from yoi_ticket.overlay.pods import STALE
+from yoi_ticket.overlay.panel import STUCK_LOCK_SECONDS, PanelClaim, distrusted_panels
+from yoi_ticket.overlay.pods import STALE, distrusted_pod_sources
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
@@ -181,10 +182,51 @@ def non_canonical_panel_registry(ctx: DoctorContext, subject: object = None) -> 
             )
 
 
+@rule(
+    "YT418",
+    W,
+    "local",
+    "yoi registry another user could have written, ignored",
+    why="The runtime tables (workers.json, pods.json), saved Pods' metadata and yoi's panel "
+    "registry say which Pods are live or restorable and which tickets they hold. If another "
+    "user owns or may write one (or a folder on the way to it, as ssh's StrictModes checks), "
+    "a forged entry could make a stale claim holder look live and block reclaim, or hold a "
+    "ticket for a Pod that does not exist: yoi-ticket ignores it, and says so here.",
+    example="<runtime dir>/pods.json owned by uid 12345 in a shared runtime dir, or "
+    "<data>/panel/workspaces/ws-1a2b3c4d5e6f7a8b/ with mode 777",
+    fix="Point YOI_RUNTIME_DIR (or YOI_DATA_DIR) at a folder of your own, or make the file "
+    "and the folders above it yours and private (chown; chmod go-w).",
+)
+def registry_another_user_could_write(
+    ctx: DoctorContext, subject: object = None
+) -> Iterator[Finding]:
+    """Reports the runtime tables, saved-Pods folders and panel registry folders of this
+    workspace that exist but are ignored because another user owns or may write them, or a
+    folder on the way to them. (The overlay itself is YT411's.)"""
+    locations = ctx.local.overlay.locations
+    found = [
+        (path, f"ignored: {reason}", "the Pods it lists are not taken as live or restorable")
+        for path, reason in distrusted_pod_sources(locations)
+    ]
+    found += [
+        (registry.folder, f"ignored: {reason}", "its claims and sessions are not read")
+        for registry, reason in distrusted_panels(ctx.local.overlay)
+    ]
+    for path, message, consequence in found:
+        yield Finding(
+            str(path),
+            None,
+            f"{message}; {consequence}",
+            "make it and the folders above it yours and not writable by others, or point "
+            "YOI_RUNTIME_DIR / YOI_DATA_DIR at folders of your own",
+        )
+
+
 RULES = (
     claimed_in_both_registries,
     stale_panel_claim,
     stuck_panel_lock,
     panel_temp_leftover,
     non_canonical_panel_registry,
+    registry_another_user_could_write,
 )

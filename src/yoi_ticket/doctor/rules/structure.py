@@ -10,7 +10,13 @@ from collections.abc import Iterator
 from yoi_ticket.doctor.context import DoctorContext
 from yoi_ticket.doctor.diagnostics import Finding, Severity
 from yoi_ticket.doctor.rule import rule
-from yoi_ticket.store.ids import CANONICAL_ID_LENGTH, CROCKFORD_ALPHABET, MAX_CANONICAL_ID, id_form
+from yoi_ticket.store.ids import (
+    CANONICAL_ID_LENGTH,
+    CROCKFORD_ALPHABET,
+    MAX_CANONICAL_ID,
+    id_form,
+    normal_id,
+)
 from yoi_ticket.store.models import (
     V1_FIELDS,
     V1_STATUSES,
@@ -317,15 +323,19 @@ def closed_without_resolution(ctx: DoctorContext, ticket: Ticket) -> Iterator[Fi
     "store",
     "Duplicate ticket id",
     why="Ids must be unique: two folders with one id (after a layout migration, or a rename "
-    "on two branches) make lookups, relations and claims ambiguous.",
+    "on two branches) make lookups, relations and claims ambiguous. Ids that differ only in "
+    "case, or only in Unicode normalisation (an accent composed or combining: NFC and NFD, "
+    "which macOS file systems take for one name), count as one id: local claims already "
+    "treat them as one ticket.",
     example=".yoi/tickets/X/ and .yoi/tickets/closed/X/",
     fix="Keep one folder: merge the threads if both have history, then git rm the other.",
 )
 def duplicate_id(ctx: DoctorContext, subject: None) -> Iterator[Finding]:
-    """Reports ticket ids that occur in more than one folder (also ids differing only in case)."""
+    """Reports ticket ids that occur in more than one folder (also ids differing only in case,
+    or only in Unicode normalisation: NFC and NFD spellings are one id)."""
     folders: dict[str, list[str]] = defaultdict(list)
     for location in ctx.index.scan.locations:
-        folders[location.id.upper()].append(location.path)
+        folders[normal_id(location.id).upper()].append(location.path)
     for paths in folders.values():
         if len(paths) > 1:
             for path in paths:
@@ -431,6 +441,31 @@ def unreadable_file(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
             yield Finding(path, problem.line, problem.message, "re-save the file as UTF-8 text")
 
 
+@rule(
+    "YT122",
+    E,
+    "store",
+    "Ticket store resolves outside the workspace",
+    why="The store root (or .yoi itself) is a symlink, or runs through one, out of the "
+    "workspace: listing it would show another folder's entries as tickets and print "
+    "files from outside (.yoi/tickets -> / lists bin, etc, ...). It is not read at all.",
+    example=".yoi/tickets -> /   (or .yoi -> /home/alice/elsewhere)",
+    fix="Replace the symlink with the real store folder inside the workspace (or point "
+    "[backend] root in .yoi/ticket.config.toml at one).",
+)
+def store_outside(ctx: DoctorContext, subject: None) -> Iterator[Finding]:
+    """Reports a store root, ``.yoi`` or config file that resolves outside the workspace;
+    nothing behind it is read (no ticket is checked)."""
+    if ctx.index.scan.outside is not None:
+        relative = ctx.index.scan.outside.split(" resolves ", 1)[0]
+        yield Finding(
+            relative,
+            None,
+            f"{ctx.index.scan.outside}; not read",
+            "make it a real folder inside the workspace, not a symlink out of it",
+        )
+
+
 RULES = (
     invalid_folder_id,
     item_missing,
@@ -448,4 +483,5 @@ RULES = (
     invalid_timestamp,
     folder_escapes,
     unreadable_file,
+    store_outside,
 )

@@ -232,26 +232,31 @@ def events_out_of_order(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]
 )
 def duplicated_event(ctx: DoctorContext, ticket: Ticket) -> Iterator[Finding]:
     """Reports events identical (header attributes and body) to an earlier event."""
-    # Equal events have equal kinds and times: events are grouped by those first, and
-    # attributes and bodies are compared only within a group (a clean thread has none).
-    seen: dict[tuple[str | None, str | None], list[Event]] = {}
+    # Linear in the thread: each event is looked up by its header attributes (in any
+    # order) in a dict, and only an event whose header was seen before has its body read,
+    # once, and looked up among the bodies under that header. Comparing an event with
+    # every earlier one of the same kind and time was quadratic in a thread of equal
+    # headers (3,000 comments of one author and minute took 17 s).
+    headers: dict[frozenset[tuple[str, str]], Event | dict[str, Event]] = {}
     for event in _parsed(ticket):
-        group = seen.setdefault((event.kind, event.at), [])
-        first = next((e for e in group if _same_event(e, event)), None) if group else None
-        if first is not None:
-            yield Finding(
-                ticket.file_path(THREAD),
-                event.line,
-                f"{event.kind} event duplicates the event at line {first.line}",
-                "delete the duplicate",
-            )
-        else:
-            group.append(event)
-
-
-def _same_event(one: Event, other: Event) -> bool:
-    """Same header attributes (in any order) and the same body, blank ends aside."""
-    return one.attrs == other.attrs and one.body.strip() == other.body.strip()
+        key = frozenset(event.attrs.items())
+        earlier = headers.get(key)
+        if earlier is None:
+            headers[key] = event  # the first event with this header: its body is not read
+            continue
+        if isinstance(earlier, Event):  # the second one: now the first one's body counts
+            earlier = headers[key] = {earlier.body.strip(): earlier}
+        body = event.body.strip()
+        first = earlier.get(body)
+        if first is None:
+            earlier[body] = event
+            continue
+        yield Finding(
+            ticket.file_path(THREAD),
+            event.line,
+            f"{event.kind} event duplicates the event at line {first.line}",
+            "delete the duplicate",
+        )
 
 
 @rule(
