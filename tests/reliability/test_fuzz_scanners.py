@@ -136,7 +136,7 @@ def plain_find(detector: MachinePaths, text: str, certain_only: bool) -> list[Pa
                 and not inside_url(start)
             ):
                 hits[start] = PathHit(token(start), kind, True, start)
-    for kind, regex, certain in _REGEXES:
+    for kind, regex, certain, _gate in _REGEXES:  # (the gates only skip work)
         if certain_only and not certain:
             continue
         for match in regex.finditer(text):
