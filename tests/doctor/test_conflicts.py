@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import V2, copy_corpus, git, init_repo
+from harness.doctor import append_event as harness_append_event
 from harness.doctor import fingerprint, sarif_document, sarif_result, sarif_rule
 from yoi_ticket.cli.app import ticket_app
 from yoi_ticket.doctor.api import run_doctor
@@ -49,16 +49,7 @@ def fixed_git_dates(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def append_event(workspace: Path, header: str, body: str, ticket: str = TICKET) -> None:
     """Append an event to the ticket's thread and bump updated_at to its time."""
-    thread = workspace / STORE / ticket / "thread.md"
-    with open(thread, "a", encoding="utf-8") as handle:
-        handle.write(f"\n{header}\n\n{body}\n\n---\n")
-    at = re.search(r"at: (\S+)", header)
-    assert at is not None
-    item = workspace / STORE / ticket / "item.md"
-    text = item.read_text(encoding="utf-8")
-    bumped = re.sub(r"^updated_at: .*$", f'updated_at: "{at.group(1)}"', text, flags=re.M)
-    assert bumped != text
-    item.write_text(bumped, encoding="utf-8")
+    assert harness_append_event(workspace, ticket, header, body)
 
 
 def commit_all(workspace: Path, message: str) -> None:

@@ -7,7 +7,6 @@ are checked directly, as the hook's process sees them."""
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from conftest import V1, V2, copy_corpus, git, init_repo
+from harness.doctor import append_event as harness_append_event
 from yoi_ticket.cli.app import ticket_app
 from yoi_ticket.doctor.hook import ticket_paths
 from yoi_ticket.store.reader import Store
@@ -33,15 +33,7 @@ def repo(tmp_path: Path) -> Path:
 
 def add_event(workspace: Path, header: str, ticket: str = TICKET) -> None:
     """Append an event and bump the item's updated_at to its time, as tools do."""
-    with open(workspace / STORE / ticket / "thread.md", "a", encoding="utf-8") as handle:
-        handle.write(f"\n{header}\n\nA note.\n\n---\n")
-    at = re.search(r"at: (\S+)", header)
-    assert at is not None
-    item = workspace / STORE / ticket / "item.md"
-    text = item.read_text(encoding="utf-8")
-    item.write_text(
-        re.sub(r"^updated_at: .*$", f'updated_at: "{at.group(1)}"', text, flags=re.M), "utf-8"
-    )
+    harness_append_event(workspace, ticket, header)
 
 
 def files_of(*tickets: str) -> list[str]:

@@ -4,7 +4,6 @@ git index, plus the store-wide checks a change can break; real repositories and 
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import stat
 import sys
@@ -16,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import V2, copy_corpus, git, init_repo
+from harness.doctor import append_event as harness_append_event
 from yoi_ticket.cli.app import ticket_app
 from yoi_ticket.doctor.api import run_doctor
 from yoi_ticket.doctor.context import DoctorOptions
@@ -41,15 +41,7 @@ def thread_of(workspace: Path, ticket: str = TICKET) -> Path:
 
 def add_event(workspace: Path, header: str, ticket: str = TICKET) -> None:
     """Append an event and bump the item's updated_at to its time, as tools do."""
-    with open(thread_of(workspace, ticket), "a", encoding="utf-8") as handle:
-        handle.write(f"\n{header}\n\nA note.\n\n---\n")
-    at = re.search(r"at: (\S+)", header)
-    assert at is not None
-    item = workspace / STORE / ticket / "item.md"
-    text = item.read_text(encoding="utf-8")
-    item.write_text(
-        re.sub(r"^updated_at: .*$", f'updated_at: "{at.group(1)}"', text, flags=re.M), "utf-8"
-    )
+    harness_append_event(workspace, ticket, header)
 
 
 def staged(workspace: Path, **options: Any) -> list[Diagnostic]:

@@ -43,6 +43,22 @@ def ticket_dir(workspace: Path, ticket_id: str) -> Path:
     return matches[0]
 
 
+def append_event(workspace: Path, ticket: str, header: str, body: str = "A note.") -> bool:
+    """Append an event to the ticket's thread and set updated_at to its time, as tools do.
+
+    Returns whether item.md changed (False when it had no updated_at line to set)."""
+    with open(workspace / STORE / ticket / "thread.md", "a", encoding="utf-8") as handle:
+        handle.write(f"\n{header}\n\n{body}\n\n---\n")
+    at = re.search(r"at: (\S+)", header)
+    if at is None:
+        raise ValueError(f"event header without at: {header}")
+    item = workspace / STORE / ticket / "item.md"
+    text = item.read_text(encoding="utf-8")
+    bumped = re.sub(r"^updated_at: .*$", f'updated_at: "{at.group(1)}"', text, flags=re.M)
+    item.write_text(bumped, encoding="utf-8")
+    return bumped != text
+
+
 def edit(path: Path, old: str, new: str) -> None:
     """Replace the single occurrence of ``old`` in ``path`` (fails if it is not there once)."""
     text = path.read_text(encoding="utf-8")
