@@ -117,3 +117,10 @@ def keep(revision: str, *paths: str) -> Callable[[Path], None]:
 def migrate_to_v2(repo: Path) -> None:
     """Move the v1 ticket to its flat v2 folder (as a migration does: git mv)."""
     git(repo, "mv", f"{STORE}/{V1_TICKET}", f"{STORE}/{V1_AS_V2}")
+
+
+# The events both sides of the test histories write: alice's A1, bob's review B1, carol's A2.
+THREAD, ITEM = thread_path(), item_path()
+A1 = event("2026-06-08T09:00:00Z", "Started on it.")
+B1 = event("2026-06-08T10:00:00Z", "Looks good.", kind="review", author="bob", status="approve")
+A2 = event("2026-06-08T11:00:00Z", "Decided.", kind="decision", author="carol")

@@ -17,8 +17,13 @@ import yaml
 
 from conftest import REPO_ROOT, git
 from harness.history import (
+    A1,
+    A2,
+    B1,
+    ITEM,
     OTHER,
     STORE,
+    THREAD,
     V1_AS_V2,
     V1_TICKET,
     add_event,
@@ -43,10 +48,6 @@ from yoi_ticket.doctor.diagnostics import Diagnostic
 
 pytestmark = pytest.mark.usefixtures("git_object_format")
 
-THREAD, ITEM = thread_path(), item_path()
-A1 = event("2026-06-08T09:00:00Z", "Started on it.")
-B1 = event("2026-06-08T10:00:00Z", "Looks good.", kind="review", author="bob", status="approve")
-A2 = event("2026-06-08T11:00:00Z", "Decided.", kind="decision", author="carol")
 B2 = event("2026-06-08T12:00:00Z", "Merged it.", author="bob")
 
 

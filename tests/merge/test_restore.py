@@ -13,7 +13,12 @@ from typer.testing import Result
 from conftest import git
 from harness.cli import run
 from harness.history import (
+    A1,
+    A2,
+    B1,
+    ITEM,
     OTHER,
+    THREAD,
     V1_AS_V2,
     V1_TICKET,
     add_event,
@@ -38,10 +43,6 @@ from yoi_ticket.merge.restore import apply_plan, plan_restore
 
 pytestmark = pytest.mark.usefixtures("git_object_format")
 
-THREAD, ITEM = thread_path(), item_path()
-A1 = event("2026-06-08T09:00:00Z", "Started on it.")
-B1 = event("2026-06-08T10:00:00Z", "Looks good.", kind="review", author="bob", status="approve")
-A2 = event("2026-06-08T11:00:00Z", "Decided.", kind="decision", author="carol")
 SAME = event("2026-06-08T09:00:00Z", "At the same second.", author="bob")
 
 
